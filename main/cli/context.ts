@@ -1,0 +1,51 @@
+import type { BackendPreference } from '../runner/backend';
+import { StudyService } from '../core/service';
+import { defaultDatabasePath, modelDirectory } from '../core/paths';
+import { Store } from '../store';
+
+/** Options every command accepts. */
+export interface GlobalOptions {
+  db?: string;
+  backend?: BackendPreference;
+  keepModels?: number;
+}
+
+/** An open database with its study service. */
+export interface CommandContext {
+  databasePath: string;
+  store: Store;
+  service: StudyService;
+}
+
+/** Opens the database named by `--db` (default: the user-data folder) and its service. */
+export function openContext(options: GlobalOptions): CommandContext {
+  const databasePath = options.db ?? defaultDatabasePath();
+  const store = Store.open(databasePath);
+  const service = new StudyService(store, {
+    backend: options.backend,
+    modelDirectory: modelDirectory(databasePath),
+    keepModels: options.keepModels,
+  });
+  return { databasePath, store, service };
+}
+
+/**
+ * Runs a study with Ctrl-C handled: the first interrupt stops the running
+ * trials and leaves the study `interrupted`, so `scout resume` continues
+ * it; the finished trials stay recorded.
+ */
+export async function runInterruptible(context: CommandContext, studyId: number) {
+  const onSignal = () => {
+    process.stderr.write('\nstopping; finished trials are kept, resume with scout resume\n');
+    void context.service.interruptAll();
+  };
+
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await context.service.runStudy(studyId);
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,48 @@
+import { Command, Option } from 'commander';
+import { version } from '../../package.json';
+import { toApiError } from '../core/errors';
+import { getLogger } from '../log';
+import { registerDatasetCommands } from './commands/dataset';
+import { registerDemoCommand } from './commands/demo';
+import { registerStudyCommands } from './commands/study';
+import { parseInteger } from './settings';
+
+const log = getLogger('cli');
+
+/** Builds the `scout` command with every subcommand. */
+export function createProgram(): Command {
+  const program = new Command('scout')
+    .description('Scout: hyperparameter tuning by random search, coarse to fine')
+    .version(version)
+    .option('--db <path>', 'SQLite database file (default: scout.sqlite in the user-data folder)')
+    .addOption(
+      new Option('--backend <name>', 'TensorFlow.js backend for training')
+        .choices(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'])
+        .default('auto'),
+    )
+    .option('--keep-models <n>', 'trained models kept per study, best first', parseInteger, 3)
+    .showHelpAfterError();
+
+  registerDatasetCommands(program);
+  registerStudyCommands(program);
+  registerDemoCommand(program);
+  return program;
+}
+
+/** Runs the CLI; errors print as one message and set exit code 1. */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await createProgram().parseAsync(argv);
+  } catch (error) {
+    const apiError = toApiError(error);
+    if (apiError.code === 'internal') {
+      log.error({ err: error }, 'command failed');
+    }
+    process.stderr.write(`scout: ${apiError.message}\n`);
+    process.exitCode = 1;
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv);
+}

@@ -1,0 +1,175 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { version } from '../../package.json';
+import type {
+  Channel,
+  RequestOf,
+  ResponseOf,
+  Result,
+  ScoutEvent,
+} from '../../shared/api/contract';
+import { formatZodError, requestSchemas } from '../../shared/api/schemas';
+import { stringifyJson } from '../../shared/json';
+import { getLogger } from '../log';
+import { toApiError } from './errors';
+import type { StudyService } from './service';
+
+const log = getLogger('ipc');
+
+/** Dispatches one API call: returns the Result envelope and never throws. */
+export type ApiHandler = (channel: string, request: unknown) => Promise<Result<unknown>>;
+
+type ChannelHandlers = {
+  [C in Channel]: (request: RequestOf<C>) => ResponseOf<C> | Promise<ResponseOf<C>>;
+};
+
+/**
+ * Creates the dispatcher that web mode and the Electron shell both use. It
+ * rejects an unknown channel and a request that fails its schema with code
+ * `invalid`, runs the matching StudyService method, and turns a thrown error
+ * into an ApiError. Values come back as plain JSON data, with non-finite
+ * numbers written as "NaN", "Infinity" or "-Infinity" (see `toWireValue`), so
+ * the renderer sees the same values over HTTP and over Electron IPC.
+ */
+export function createApiHandler(service: StudyService): ApiHandler {
+  const handlers = createChannelHandlers(service);
+
+  return async (channel, request) => {
+    if (!isChannel(channel)) {
+      return {
+        ok: false,
+        error: { code: 'invalid', message: `unknown API channel '${channel}'` },
+      };
+    }
+
+    const parsed = requestSchemas[channel].safeParse(request ?? {});
+    if (!parsed.success) {
+      return {
+        ok: false,
+        error: {
+          code: 'invalid',
+          message: `invalid request for ${channel}:\n${formatZodError(parsed.error)}`,
+        },
+      };
+    }
+
+    try {
+      const handler = handlers[channel] as (request: unknown) => unknown;
+      const value = await handler(parsed.data);
+      return { ok: true, value: toWireValue(value) };
+    } catch (error) {
+      const apiError = toApiError(error);
+      if (apiError.code === 'internal') {
+        log.error({ err: error, channel }, 'API call failed');
+      }
+      return { ok: false, error: stripUndefined(apiError) };
+    }
+  };
+}
+
+/**
+ * Returns `value` as the renderer receives it after JSON: non-finite numbers
+ * become strings, `undefined` fields disappear, dates become ISO strings.
+ * Electron IPC would keep NaN as a number, so both transports go through this.
+ */
+export function toWireValue<T>(value: T): unknown {
+  if (value === undefined) {
+    return null;
+  }
+  return JSON.parse(stringifyJson(value)) as unknown;
+}
+
+/** Returns `event` in its JSON form, as `toWireValue` does for call results. */
+export function toWireEvent(event: ScoutEvent): unknown {
+  return toWireValue(event);
+}
+
+function isChannel(channel: string): channel is Channel {
+  return Object.prototype.hasOwnProperty.call(requestSchemas, channel);
+}
+
+function stripUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(
+    Object.entries(value).filter(([, item]) => item !== undefined),
+  ) as T;
+}
+
+function createChannelHandlers(service: StudyService): ChannelHandlers {
+  const backends = trackBackend(service);
+
+  return {
+    'system.info': () => ({
+      version,
+      backend: backends.current(),
+      databasePath: service.store.db.name,
+    }),
+    'datasets.list': () => service.listDatasets(),
+    'datasets.add': ({ name, source }) => service.addDataset(name, source),
+    'datasets.preview': ({ id, rows, validationFraction, seed }) =>
+      service.previewDataset(id, rows, validationFraction, seed),
+    'datasets.delete': ({ id }) => {
+      service.deleteDataset(id);
+      return null;
+    },
+    'studies.list': () => service.listStudies(),
+    'studies.get': ({ id }) => service.getStudyDetail(id),
+    // NOTE: the space's warnings (service.createStudy's `warnings`) are dropped
+    // because the contract returns the bare study; the form shows its own
+    // warnings before it sends the request.
+    'studies.create': (request) => service.createStudy(request).study,
+    // startStudy resumes a paused or interrupted study: finished trials stay,
+    // interrupted ones run again.
+    'studies.start': ({ id }) => service.startStudy(id),
+    'studies.pause': ({ id }) => service.pauseStudy(id),
+    'studies.cancel': ({ id }) => service.cancelStudy(id),
+    'studies.delete': ({ id }) => {
+      service.deleteStudy(id);
+      return null;
+    },
+    'studies.duplicate': ({ id, name }) => service.duplicateStudy(id, name),
+    'studies.proposeRefinement': ({ id, ...options }) => service.proposeRefinement(id, options),
+    'studies.export': ({ id, format }) => service.exportStudy(id, format),
+    'studies.exportModel': ({ id }) => readExportedModel(service, id),
+    'trials.epochs': ({ trialId }) => service.store.trials.listEpochs(trialId),
+  };
+}
+
+/** Reads the best trial's kept model files (model.json and weight shards) as base64. */
+function readExportedModel(service: StudyService, id: number): ResponseOf<'studies.exportModel'> {
+  const study = service.getStudy(id);
+  const model = service.exportModel(id);
+  const files = model.files.map((name) => ({
+    name,
+    base64: fs.readFileSync(path.join(model.directory, name)).toString('base64'),
+  }));
+  return { fileName: `${safeFileName(study.name)}-trial-${model.trial.number}-model`, files };
+}
+
+function safeFileName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'study';
+}
+
+/**
+ * Follows the backend that trained the latest trial, for `system.info`.
+ * Before a trial ends in this process it falls back to the backends recorded
+ * on the newest study that ran, or null on a fresh database.
+ */
+function trackBackend(service: StudyService): { current(): string | null } {
+  let latest: string | null = null;
+  service.onEvent((event) => {
+    if (event.type === 'trial-ended' && event.backend !== null) {
+      latest = event.backend;
+    }
+  });
+
+  return {
+    current() {
+      if (latest !== null) {
+        return latest;
+      }
+      const studies = service.listStudies();
+      const ran = studies.reverse().find((study) => study.backends !== null);
+      return ran?.backends ?? null;
+    },
+  };
+}

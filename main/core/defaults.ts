@@ -1,0 +1,24 @@
+import type { Task } from '../../shared/dataset';
+import type { StudySettings } from '../../shared/study';
+
+/**
+ * Returns the settings a study gets for what the user leaves out. The
+ * objective follows the task: validation accuracy for classification,
+ * validation loss (mean squared error) for regression.
+ */
+export function defaultSettings(task: Task): StudySettings {
+  return {
+    objective:
+      task === 'classification'
+        ? { metric: 'val_accuracy', direction: 'maximize' }
+        : { metric: 'val_loss', direction: 'minimize' },
+    strategy: 'random',
+    gridPoints: 3,
+    trials: 25,
+    seed: 0,
+    epochs: 5,
+    patience: 2,
+    workers: 1,
+    validationFraction: 0.2,
+  };
+}

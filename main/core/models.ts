@@ -1,0 +1,59 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { rankTrials } from '../../shared/space/rank';
+import type { StudyRecord, TrialRecord } from '../../shared/study';
+import { ScoutError } from './errors';
+
+function rankCompleted(study: StudyRecord, trials: TrialRecord[]): TrialRecord[] {
+  const completed = trials.filter((trial) => trial.status === 'completed');
+  return rankTrials(completed, study.settings.objective.direction);
+}
+
+/**
+ * Deletes the saved models of all but the `keep` best completed trials of a
+ * study. Models are saved for every trial while it runs, because whether a
+ * trial ends among the best is only known when it ends.
+ */
+export function keepBestModels(
+  study: StudyRecord,
+  trials: TrialRecord[],
+  directory: string,
+  keep: number,
+): void {
+  if (!fs.existsSync(directory)) {
+    return;
+  }
+
+  const kept = new Set(
+    rankCompleted(study, trials)
+      .slice(0, keep)
+      .map((trial) => `trial-${trial.number}`),
+  );
+  for (const entry of fs.readdirSync(directory)) {
+    if (!kept.has(entry)) {
+      fs.rmSync(path.join(directory, entry), { recursive: true, force: true });
+    }
+  }
+}
+
+/** Returns the best trial of a study with the folder and file names of its saved model. */
+export function readModelFiles(
+  study: StudyRecord,
+  trials: TrialRecord[],
+  directory: string,
+): { directory: string; trial: TrialRecord; files: string[] } {
+  const best = rankCompleted(study, trials)[0];
+  if (best === undefined) {
+    throw new ScoutError('not-found', `study '${study.name}' has no completed trial to export`);
+  }
+
+  const modelDirectory = path.join(directory, `trial-${best.number}`);
+  if (!fs.existsSync(path.join(modelDirectory, 'model.json'))) {
+    throw new ScoutError(
+      'not-found',
+      `no saved model for trial ${best.number} of study '${study.name}' in ${modelDirectory}; ` +
+        'models are kept only for the best trials of studies run with a model folder',
+    );
+  }
+  return { directory: modelDirectory, trial: best, files: fs.readdirSync(modelDirectory).sort() };
+}

@@ -1,0 +1,481 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type {
+  CreateStudyRequest,
+  DatasetPreview,
+  ExportedFile,
+  RefinementProposal,
+  ScoutEvent,
+  StudyDetail,
+} from '../../shared/api/contract';
+import type { DatasetSource } from '../../shared/dataset';
+import { proposeRefinement, type RefineOptions } from '../../shared/space/refine';
+import { validateSpace } from '../../shared/space/validate';
+import type { SearchSpace, SpaceIssue } from '../../shared/space/types';
+import type { DatasetRecord, StudyRecord, StudySettings, TrialRecord } from '../../shared/study';
+import { validateBinding } from '../../shared/templates/bind';
+import { MLP_KNOBS } from '../../shared/templates/mlp';
+import { getLogger } from '../log';
+import type { BackendPreference } from '../runner/backend';
+import { describeDataset, hashDatasetFiles, loadDataset } from '../runner/data';
+import type { Store } from '../store';
+import { ScoutError } from './errors';
+import { exportBestConfig, exportTrialsCsv } from './export';
+import { keepBestModels, readModelFiles } from './models';
+import { planTrials } from './planning';
+import { StudyRun } from './run';
+
+const log = getLogger('core');
+
+/** Settings of a StudyService. */
+export interface ServiceOptions {
+  /** Backend the workers use; `auto` picks the best available. */
+  backend?: BackendPreference;
+  /** Folder for trained models; none are kept when undefined. */
+  modelDirectory?: string;
+  /** Trained models kept per study, best first (default 3). */
+  keepModels?: number;
+  /** Extra environment variables for worker processes. */
+  workerEnv?: Record<string, string>;
+}
+
+const OBJECTIVES_BY_TASK = {
+  classification: ['val_accuracy', 'val_loss'],
+  regression: ['val_loss', 'val_mae', 'val_mse'],
+} as const;
+
+/**
+ * Scout's study service: the one place that creates, runs, refines and
+ * exports studies. The CLI, web mode and the Electron shell all call it,
+ * so they behave alike. It owns the store's writes for the studies it runs.
+ */
+export class StudyService {
+  private readonly runs = new Map<number, { run: StudyRun; done: Promise<StudyRecord> }>();
+  private readonly listeners = new Set<(event: ScoutEvent) => void>();
+
+  constructor(
+    readonly store: Store,
+    private readonly options: ServiceOptions = {},
+  ) {
+    const interrupted = store.recoverInterrupted();
+    if (interrupted.length > 0) {
+      log.warn({ studies: interrupted }, 'marked studies of a crashed run as interrupted');
+    }
+  }
+
+  /** Subscribes to study and trial events; returns a function that unsubscribes. */
+  onEvent(listener: (event: ScoutEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // Datasets
+
+  /** Registers a dataset after reading and checking all of its files. */
+  addDataset(name: string, source: DatasetSource): DatasetRecord {
+    if (this.store.datasets.findByName(name)) {
+      throw new ScoutError(
+        'conflict',
+        `a dataset named '${name}' exists already; pick another name or delete it first`,
+      );
+    }
+
+    const description = describeDataset(source);
+    const record = this.store.datasets.insert({
+      name,
+      source,
+      task: description.task,
+      rows: description.rows,
+      features: description.features,
+      classes: description.classes,
+      testRows: description.testRows ?? null,
+      contentHash: hashDatasetFiles(source),
+    });
+    log.info({ datasetId: record.id, name, rows: record.rows }, 'dataset registered');
+    return record;
+  }
+
+  listDatasets(): DatasetRecord[] {
+    return this.store.datasets.list();
+  }
+
+  getDataset(idOrName: number | string): DatasetRecord {
+    const dataset =
+      typeof idOrName === 'number' || /^\d+$/.test(idOrName)
+        ? this.store.datasets.get(Number(idOrName))
+        : this.store.datasets.findByName(idOrName);
+
+    if (dataset === undefined) {
+      throw new ScoutError(
+        'not-found',
+        `no dataset '${idOrName}'; list them with 'scout dataset list' or add one`,
+      );
+    }
+    return dataset;
+  }
+
+  /** Loads a dataset as a study would and returns its first rows and split sizes. */
+  previewDataset(
+    id: number,
+    rows: number,
+    validationFraction: number,
+    seed: number,
+  ): DatasetPreview {
+    const dataset = this.getDataset(id);
+    const prepared = loadDataset(dataset.source, { validationFraction, seed });
+    const shown = Math.min(rows, prepared.train.rows);
+    const side = Math.sqrt(prepared.features);
+
+    return {
+      datasetId: id,
+      featureNames: prepared.featureNames ?? null,
+      classNames: prepared.classNames ?? null,
+      rows: Array.from({ length: shown }, (_, row) => ({
+        features: Array.from(
+          prepared.train.x.subarray(row * prepared.features, (row + 1) * prepared.features),
+        ),
+        target: prepared.train.y[row],
+      })),
+      imageSize: dataset.format === 'idx' && Number.isInteger(side) ? side : null,
+      split: {
+        train: prepared.train.rows,
+        validation: prepared.validation.rows,
+        test: prepared.test?.rows ?? 0,
+      },
+    };
+  }
+
+  deleteDataset(id: number): void {
+    const dataset = this.getDataset(id);
+    const users = this.store.studies.list().filter((study) => study.datasetId === id);
+
+    if (users.length > 0) {
+      throw new ScoutError(
+        'conflict',
+        `dataset '${dataset.name}' is used by ${users.length} studies; delete them first`,
+      );
+    }
+    this.store.datasets.delete(id);
+  }
+
+  // Studies
+
+  listStudies(): StudyRecord[] {
+    return this.store.studies.list();
+  }
+
+  getStudy(idOrName: number | string): StudyRecord {
+    const study = this.store.studies.find(String(idOrName));
+    if (study === undefined) {
+      throw new ScoutError('not-found', `no study '${idOrName}'; list them with 'scout list'`);
+    }
+    return study;
+  }
+
+  getStudyDetail(id: number): StudyDetail {
+    const study = this.getStudy(id);
+    return {
+      study,
+      trials: this.store.trials.listByStudy(id),
+      parent: study.parentId === null ? null : (this.store.studies.get(study.parentId) ?? null),
+      children: this.store.studies.list().filter((other) => other.parentId === id),
+    };
+  }
+
+  /**
+   * Creates a study and its queued trials after checking the space, the
+   * settings and the dataset; nothing is written when a check fails.
+   * Returns the study with the warnings of its space in `warnings`.
+   */
+  createStudy(request: CreateStudyRequest): { study: StudyRecord; warnings: SpaceIssue[] } {
+    const dataset = this.getDataset(request.datasetId);
+    const warnings = this.checkSpace(request.space);
+    this.checkSettings(request.settings, dataset);
+    this.checkDatasetUnchanged(dataset);
+
+    const parent = request.parentId === undefined ? undefined : this.getStudy(request.parentId);
+    if (parent && parent.datasetId !== dataset.id) {
+      throw new ScoutError(
+        'invalid',
+        `a refined study must use its parent's dataset '${parent.datasetName}', not '${dataset.name}'`,
+      );
+    }
+
+    const plan = planTrials(request.space, request.settings);
+    const id = this.store.transaction(() => {
+      const studyId = this.store.studies.insert({
+        name: request.name,
+        datasetId: dataset.id,
+        parentId: parent?.id ?? null,
+        stage: parent ? 'refined' : 'coarse',
+        template: request.template,
+        space: request.space,
+        settings: request.settings,
+        plannedTrials: plan.trials.length,
+        note: plan.note,
+      });
+      this.store.trials.insertQueued(studyId, plan.trials);
+      return studyId;
+    });
+
+    const study = this.getStudy(id);
+    log.info({ studyId: id, name: study.name, trials: plan.trials.length }, 'study created');
+    this.emit({ type: 'study-status', studyId: id, status: study.status, note: study.note });
+    return { study, warnings };
+  }
+
+  /** Creates a copy of a study's space and settings as a new study with fresh trials. */
+  duplicateStudy(id: number, name?: string): StudyRecord {
+    const study = this.getStudy(id);
+    return this.createStudy({
+      name: name ?? `${study.name} (copy)`,
+      datasetId: study.datasetId,
+      template: 'mlp',
+      space: study.space,
+      settings: study.settings,
+      parentId: study.parentId ?? undefined,
+    }).study;
+  }
+
+  /** Deletes a study, its trials and kept models; a running study must be cancelled first. */
+  deleteStudy(id: number): void {
+    const study = this.getStudy(id);
+    if (this.runs.has(id)) {
+      throw new ScoutError('conflict', `study '${study.name}' is running; cancel it first`);
+    }
+
+    this.store.studies.delete(id);
+    if (this.options.modelDirectory) {
+      fs.rmSync(this.studyModelDirectory(id), { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Starts (or resumes) a study in the background and returns at once;
+   * `whenStopped` resolves when it stops. Interrupted trials run again,
+   * finished ones never do.
+   */
+  startStudy(id: number): StudyRecord {
+    const study = this.getStudy(id);
+    if (this.runs.has(id)) {
+      throw new ScoutError('conflict', `study '${study.name}' is running already`);
+    }
+    if (study.status === 'completed' || study.status === 'cancelled') {
+      const queued = this.store.trials.listQueued(id).length;
+      if (queued === 0 && this.countInterrupted(id) === 0) {
+        throw new ScoutError(
+          'conflict',
+          `study '${study.name}' is ${study.status} with no trials left to run; ` +
+            'duplicate or refine it to run more',
+        );
+      }
+    }
+    this.checkDatasetUnchanged(this.getDataset(study.datasetId));
+
+    const run = new StudyRun(this.runContext(), id);
+    const done = run.execute().finally(() => this.runs.delete(id));
+    this.runs.set(id, { run, done });
+    done.catch((error: unknown) => log.error({ studyId: id, err: error }, 'study run failed'));
+    return this.getStudy(id);
+  }
+
+  /** Runs a study to its end (or pause or cancel) and returns its final record. */
+  async runStudy(id: number): Promise<StudyRecord> {
+    this.startStudy(id);
+    return this.whenStopped(id);
+  }
+
+  /** Resolves when the run of study `id` has stopped; at once when it is not running. */
+  async whenStopped(id: number): Promise<StudyRecord> {
+    const entry = this.runs.get(id);
+    return entry ? entry.done : this.getStudy(id);
+  }
+
+  pauseStudy(id: number): StudyRecord {
+    this.requireRun(id).pause();
+    return this.getStudy(id);
+  }
+
+  /** Cancels a study: a running one stops its trials; a paused or new one just ends. */
+  cancelStudy(id: number): StudyRecord {
+    const entry = this.runs.get(id);
+    if (entry) {
+      entry.run.cancel();
+      return this.getStudy(id);
+    }
+
+    const study = this.getStudy(id);
+    this.store.transaction(() => {
+      this.store.trials.cancelQueued(id, 'the study was cancelled before this trial ran');
+      this.store.studies.setStatus(id, 'cancelled');
+    });
+    this.emit({ type: 'study-status', studyId: id, status: 'cancelled', note: study.note });
+    return this.getStudy(id);
+  }
+
+  /** Stops every running study so it can be resumed later; for a clean exit. */
+  async interruptAll(): Promise<void> {
+    const running = [...this.runs.values()];
+    for (const entry of running) {
+      entry.run.interrupt();
+    }
+    await Promise.allSettled(running.map((entry) => entry.done));
+  }
+
+  // Refinement
+
+  /** Proposes a refined space around the best completed trials of study `id`. */
+  proposeRefinement(id: number, options: RefineOptions): RefinementProposal {
+    const study = this.getStudy(id);
+    const completed = this.store.trials
+      .listByStudy(id)
+      .filter((trial) => trial.status === 'completed');
+
+    if (completed.length === 0) {
+      throw new ScoutError(
+        'conflict',
+        `study '${study.name}' has no completed trials yet; run it before refining`,
+      );
+    }
+
+    try {
+      const refinement = proposeRefinement(
+        study.space,
+        completed,
+        study.settings.objective.direction,
+        options,
+      );
+      return { parentId: id, parentSpace: study.space, ...refinement };
+    } catch (error) {
+      throw new ScoutError('invalid', (error as Error).message);
+    }
+  }
+
+  // Export
+
+  exportStudy(id: number, format: 'json' | 'yaml' | 'csv'): ExportedFile {
+    const study = this.getStudy(id);
+    const trials = this.store.trials.listByStudy(id);
+    const dataset = this.getDataset(study.datasetId);
+
+    if (format === 'csv') {
+      return exportTrialsCsv(study, trials);
+    }
+    return exportBestConfig(study, dataset, trials, format);
+  }
+
+  /** Returns the files of the best trial's kept model, in TensorFlow.js's layers format. */
+  exportModel(id: number): { directory: string; trial: TrialRecord; files: string[] } {
+    const study = this.getStudy(id);
+    if (!this.options.modelDirectory) {
+      throw new ScoutError('conflict', 'this Scout keeps no trained models (no model folder set)');
+    }
+    return readModelFiles(study, this.store.trials.listByStudy(id), this.studyModelDirectory(id));
+  }
+
+  /** Waits for running studies to stop after interrupting them; the store stays open. */
+  async close(): Promise<void> {
+    await this.interruptAll();
+  }
+
+  // Helpers
+
+  private emit(event: ScoutEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        log.error({ err: error, event: event.type }, 'event listener failed');
+      }
+    }
+  }
+
+  private runContext() {
+    const keep = this.options.keepModels ?? 3;
+    return {
+      store: this.store,
+      emit: (event: ScoutEvent) => this.emit(event),
+      backend: this.options.backend ?? 'auto',
+      workerEnv: this.options.workerEnv,
+      modelPathFor: (study: StudyRecord, trial: TrialRecord) =>
+        this.options.modelDirectory && keep > 0
+          ? path.join(this.studyModelDirectory(study.id), `trial-${trial.number}`)
+          : undefined,
+      onTrialCompleted: (study: StudyRecord) => {
+        if (this.options.modelDirectory) {
+          keepBestModels(
+            study,
+            this.store.trials.listByStudy(study.id),
+            this.studyModelDirectory(study.id),
+            keep,
+          );
+        }
+      },
+    };
+  }
+
+  private studyModelDirectory(id: number): string {
+    return path.join(this.options.modelDirectory!, `study-${id}`);
+  }
+
+  private requireRun(id: number): StudyRun {
+    const entry = this.runs.get(id);
+    if (entry === undefined) {
+      throw new ScoutError('conflict', `study '${this.getStudy(id).name}' is not running`);
+    }
+    return entry.run;
+  }
+
+  private countInterrupted(id: number): number {
+    return this.store.trials.listByStudy(id).filter((trial) => trial.status === 'interrupted')
+      .length;
+  }
+
+  private checkSpace(space: SearchSpace): SpaceIssue[] {
+    const report = validateSpace(space);
+    const errors = [...report.errors, ...validateBinding(space, MLP_KNOBS)];
+
+    if (errors.length > 0) {
+      const lines = errors.map((issue) => `- ${issue.message}`).join('\n');
+      throw new ScoutError('invalid', `invalid search space:\n${lines}`, errors);
+    }
+    return report.warnings;
+  }
+
+  private checkSettings(settings: StudySettings, dataset: DatasetRecord): void {
+    const allowed: readonly string[] = OBJECTIVES_BY_TASK[dataset.task];
+    if (!allowed.includes(settings.objective.metric)) {
+      throw new ScoutError(
+        'invalid',
+        `objective ${settings.objective.metric} does not fit the ${dataset.task} dataset ` +
+          `'${dataset.name}'; use one of ${allowed.join(', ')}`,
+      );
+    }
+
+    const rows = Math.min(dataset.rows, settings.trainLimit ?? Infinity);
+    if (Math.floor(rows * settings.validationFraction) < 1) {
+      throw new ScoutError(
+        'invalid',
+        `validation fraction ${settings.validationFraction} of ${rows} rows leaves no ` +
+          'validation rows; raise the fraction or use more rows',
+      );
+    }
+  }
+
+  private checkDatasetUnchanged(dataset: DatasetRecord): void {
+    let hash: string;
+    try {
+      hash = hashDatasetFiles(dataset.source);
+    } catch (error) {
+      throw new ScoutError('dataset', `dataset '${dataset.name}': ${(error as Error).message}`);
+    }
+
+    if (hash !== dataset.contentHash) {
+      throw new ScoutError(
+        'dataset',
+        `the files of dataset '${dataset.name}' changed since it was registered, so its ` +
+          'studies would not be comparable; register the new files under another name',
+      );
+    }
+  }
+}

@@ -1,0 +1,46 @@
+/** Kind of dataset failure, so callers and tests can branch without parsing the message. */
+export type DatasetErrorCode =
+  /** A file does not exist. */
+  | 'not-found'
+  /** A file named `.gz` is neither gzip nor a plain file of the expected format. */
+  | 'not-gzip'
+  /** A gzip file fails to decompress (damaged or cut short). */
+  | 'corrupt-gzip'
+  /** A file is shorter than its header promises. */
+  | 'truncated'
+  /** A file does not start with the magic bytes of its format. */
+  | 'bad-magic'
+  /** An array has the wrong number of dimensions for its role. */
+  | 'bad-shape'
+  /** A valid file uses a feature Scout does not read (dtype, byte order, layout). */
+  | 'unsupported'
+  /** Two files or arrays that belong together disagree on the row count. */
+  | 'mismatch'
+  /** The CSV target column does not exist. */
+  | 'missing-column'
+  /** A CSV value that must be a number is not one. */
+  | 'non-numeric'
+  /** A value is empty, NA or NaN. */
+  | 'missing-value'
+  /** A CSV file cannot be parsed (for example, rows with different field counts). */
+  | 'invalid-csv'
+  /** A file contains no data rows. */
+  | 'empty'
+  /** The split options leave the validation set empty. */
+  | 'empty-validation'
+  /** A split option is outside its range. */
+  | 'invalid-option'
+  /** A classification label is not an integer class index from 0. */
+  | 'labels-out-of-range';
+
+/** An invalid or unreadable dataset; the message names the file, the value and the fix. */
+export class DatasetError extends Error {
+  override readonly name = 'DatasetError';
+
+  constructor(
+    readonly code: DatasetErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,428 @@
+import seedrandom from 'seedrandom';
+import type { LayersModel, Scalar, Tensor, Variable } from '@tensorflow/tfjs';
+import type { Direction } from '../../shared/space/types';
+import type { Examples, PreparedDataset } from './data/types';
+import type { Tf } from './backend';
+import { buildMlp, type BuiltMlp, type MlpConfig } from './templates/mlp';
+
+/** Metrics a study can optimise; regression datasets have no val_accuracy, classification ones no val_mae or val_mse. */
+export type ObjectiveMetric = 'val_accuracy' | 'val_loss' | 'val_mae' | 'val_mse';
+
+/** Metric and direction that rank the trials of a study. */
+export interface Objective {
+  metric: ObjectiveMetric;
+  direction: Direction;
+}
+
+/**
+ * Metrics of one epoch, keyed by Keras names: `loss` and `val_loss`, plus
+ * `accuracy` and `val_accuracy` (classification) or `mae`, `val_mae` and
+ * `val_mse` (regression). As in Keras, `loss` and `val_loss` include the L2
+ * penalty; `val_mse` does not. `loss`, `accuracy` and `mae` are means over
+ * the epoch's training steps, with dropout active.
+ */
+export type EpochMetrics = Record<string, number>;
+
+/** Settings of one trial's training run. */
+export interface TrainOptions {
+  /** Trial seed: initial weights, the order of rows in each epoch and the dropout masks derive from it. */
+  seed: number;
+  /** Maximum number of epochs. */
+  epochs: number;
+  /** Epochs without improvement of the objective before training stops; 0 turns early stopping off. */
+  patience: number;
+  objective: Objective;
+  /** Called after each epoch; epochs count from 1. */
+  onEpoch?(epoch: number, metrics: EpochMetrics): void;
+  /** Polled between training steps; returning true ends the trial as cancelled. */
+  shouldStop?(): boolean;
+  /** Keep the model (with the best epoch's weights) in the outcome; the caller then disposes it. */
+  keepModel?: boolean;
+  /** Rows per evaluation batch (default 1024); only memory use depends on it. */
+  evaluationBatchSize?: number;
+}
+
+/** A trial that ran all its epochs or stopped early. */
+export interface CompletedOutcome {
+  status: 'completed';
+  /** The objective at the best epoch. */
+  objective: number;
+  /** Best epoch, counted from 1. */
+  bestEpoch: number;
+  epochsRun: number;
+  stoppedEarly: boolean;
+  /** The best epoch's metrics, plus `test_*` metrics of the best weights when the dataset has a test split. */
+  metrics: EpochMetrics;
+  history: EpochMetrics[];
+  /** The model with the best epoch's weights, only with `keepModel`. */
+  model?: LayersModel;
+}
+
+/** A trial that could not train: invalid settings or a loss that became NaN or infinite. */
+export interface FailedOutcome {
+  status: 'failed';
+  reason: string;
+  history: EpochMetrics[];
+}
+
+/** A trial that `shouldStop` ended. */
+export interface CancelledOutcome {
+  status: 'cancelled';
+  history: EpochMetrics[];
+}
+
+/** Outcome of a trial's training run. */
+export type TrialOutcome = CompletedOutcome | FailedOutcome | CancelledOutcome;
+
+/** Maximum time in ms the training loop runs without yielding, so IPC messages such as 'cancel' are handled. */
+const YIELD_INTERVAL_MS = 50;
+
+/**
+ * Trains an MLP on `data` with a seeded loop of its own: TF.js's model.fit
+ * shuffles with the unseeded Math.random, so it cannot reproduce a run.
+ * With the same seed on the same backend, two runs give identical metrics.
+ *
+ * Every tensor the trial creates is disposed before this returns, including
+ * the model and the optimizer, unless `keepModel` hands the model over.
+ */
+export async function trainTrial(
+  tf: Tf,
+  data: PreparedDataset,
+  config: MlpConfig,
+  options: TrainOptions,
+): Promise<TrialOutcome> {
+  const problem = checkTrainInputs(data, options);
+  if (problem !== undefined) {
+    return { status: 'failed', reason: problem, history: [] };
+  }
+
+  const built = buildMlp(tf, config, {
+    features: data.features,
+    classes: data.classes,
+    task: data.task,
+    seed: options.seed,
+  });
+  const loop = new TrainingLoop(tf, data, config, options, built);
+  let keepModel = false;
+
+  try {
+    const outcome = await loop.run();
+    keepModel = outcome.status === 'completed' && options.keepModel === true;
+    return outcome;
+  } finally {
+    loop.dispose();
+    built.optimizer.dispose();
+    if (!keepModel) {
+      built.model.dispose();
+    }
+  }
+}
+
+function checkTrainInputs(data: PreparedDataset, options: TrainOptions): string | undefined {
+  const metric = options.objective.metric;
+  if (data.task === 'classification' && (metric === 'val_mae' || metric === 'val_mse')) {
+    return `objective '${metric}' needs a regression dataset; use val_accuracy or val_loss`;
+  }
+  if (data.task === 'regression' && metric === 'val_accuracy') {
+    return "objective 'val_accuracy' needs a classification dataset; use val_loss, val_mae or val_mse";
+  }
+  if (data.train.rows === 0) {
+    return 'the training split is empty; add rows or raise the row limit';
+  }
+  if (data.validation.rows === 0) {
+    return 'the validation split is empty; raise the validation fraction';
+  }
+  if (!Number.isInteger(options.epochs) || options.epochs < 1) {
+    return `epochs must be an integer of at least 1, got ${options.epochs}`;
+  }
+  if (!Number.isInteger(options.patience) || options.patience < 0) {
+    return `patience must be an integer of at least 0, got ${options.patience}`;
+  }
+  return undefined;
+}
+
+/** Sums of one pass over a split, turned into means by `rows`. */
+interface PassTotals {
+  loss: number;
+  /** Correct predictions (classification) or absolute error (regression). */
+  metric: number;
+  squaredError: number;
+  rows: number;
+}
+
+class TrainingLoop {
+  private readonly random: seedrandom.PRNG;
+  private readonly variables: Variable[];
+  private readonly classification: boolean;
+  private bestWeights: Tensor[] = [];
+  private lastYield = Date.now();
+
+  constructor(
+    private readonly tf: Tf,
+    private readonly data: PreparedDataset,
+    private readonly config: MlpConfig,
+    private readonly options: TrainOptions,
+    private readonly built: BuiltMlp,
+  ) {
+    this.random = seedrandom.alea(`train:${options.seed}`);
+    this.variables = built.model.trainableWeights.map((weight) => weight.read() as Variable);
+    this.classification = data.task === 'classification';
+  }
+
+  async run(): Promise<TrialOutcome> {
+    const history: EpochMetrics[] = [];
+    const { objective, patience } = this.options;
+    let best: { epoch: number; value: number; metrics: EpochMetrics } | undefined;
+
+    for (let epoch = 1; epoch <= this.options.epochs; epoch++) {
+      const train = await this.trainEpoch();
+      if (train === 'cancelled') {
+        return { status: 'cancelled', history };
+      }
+
+      const lossProblem = nonFiniteLoss('loss', train.loss / train.rows, epoch);
+      if (lossProblem !== undefined) {
+        return { status: 'failed', reason: lossProblem, history };
+      }
+
+      const validation = this.evaluate(this.data.validation);
+      const metrics = { ...this.metricsOf('', train), ...this.metricsOf('val_', validation) };
+      history.push(metrics);
+      this.options.onEpoch?.(epoch, metrics);
+
+      const validationProblem = nonFiniteLoss('validation loss', metrics.val_loss!, epoch);
+      if (validationProblem !== undefined) {
+        return { status: 'failed', reason: validationProblem, history };
+      }
+
+      const value = metrics[objective.metric]!;
+      if (best === undefined || isBetter(value, best.value, objective.direction)) {
+        best = { epoch, value, metrics };
+        this.snapshotWeights();
+      } else if (patience > 0 && epoch - best.epoch >= patience) {
+        return this.complete(best, history, true);
+      }
+    }
+
+    return this.complete(best!, history, false);
+  }
+
+  /** Releases the saved best weights; the model and optimizer belong to the caller. */
+  dispose(): void {
+    this.tf.dispose(this.bestWeights);
+    this.bestWeights = [];
+  }
+
+  private complete(
+    best: { epoch: number; value: number; metrics: EpochMetrics },
+    history: EpochMetrics[],
+    stoppedEarly: boolean,
+  ): CompletedOutcome {
+    // Restore the best epoch's weights so the test metrics and the kept model match the objective.
+    this.built.model.setWeights(this.bestWeights);
+
+    let metrics = { ...best.metrics };
+    if (this.data.test !== undefined && this.data.test.rows > 0) {
+      metrics = { ...metrics, ...this.metricsOf('test_', this.evaluate(this.data.test)) };
+    }
+
+    return {
+      status: 'completed',
+      objective: best.value,
+      bestEpoch: best.epoch,
+      epochsRun: history.length,
+      stoppedEarly,
+      metrics,
+      history,
+      model: this.options.keepModel ? this.built.model : undefined,
+    };
+  }
+
+  private async trainEpoch(): Promise<PassTotals | 'cancelled'> {
+    const { rows } = this.data.train;
+    const batchSize = this.config.batch_size;
+    const order = permutation(rows, this.random);
+    const totals: PassTotals = { loss: 0, metric: 0, squaredError: 0, rows: 0 };
+
+    for (let start = 0; start < rows; start += batchSize) {
+      if (this.options.shouldStop?.()) {
+        return 'cancelled';
+      }
+
+      const indices = order.subarray(start, Math.min(start + batchSize, rows));
+      const step = this.trainStep(indices);
+      totals.loss += step.loss * indices.length;
+      totals.metric += step.metric;
+      totals.rows += indices.length;
+
+      // After a non-finite loss the weights are NaN or infinite, so the rest of the epoch is skipped.
+      if (!Number.isFinite(step.loss)) {
+        totals.loss = step.loss;
+        break;
+      }
+      await this.yieldIfDue();
+    }
+
+    return totals;
+  }
+
+  private trainStep(indices: Uint32Array): { loss: number; metric: number } {
+    const { tf, built } = this;
+    this.reseedDropout();
+
+    const [cost, metricSum] = tf.tidy(() => {
+      const { x, y } = this.batch(this.data.train, indices);
+      let stepMetric: Tensor | undefined;
+      const stepCost = built.optimizer.minimize(
+        () => {
+          const predictions = built.model.apply(x, { training: true }) as Tensor;
+          stepMetric = tf.keep(this.metricSum(y, predictions));
+          return tf.add(built.loss(y, predictions), built.regularization()) as Scalar;
+        },
+        true,
+        this.variables,
+      )!;
+      return [stepCost, stepMetric!];
+    });
+
+    const result = { loss: cost.dataSync()[0]!, metric: metricSum.dataSync()[0]! };
+    tf.dispose([cost, metricSum]);
+    return result;
+  }
+
+  /** Runs the model in inference mode (no dropout) over a split, in batches. */
+  private evaluate(examples: Examples): PassTotals {
+    const { tf, built } = this;
+    const batchSize = this.options.evaluationBatchSize ?? 1024;
+    const totals: PassTotals = { loss: 0, metric: 0, squaredError: 0, rows: 0 };
+    const penalty = tf.tidy(() => built.regularization().dataSync()[0]!);
+
+    for (let start = 0; start < examples.rows; start += batchSize) {
+      const end = Math.min(start + batchSize, examples.rows);
+      const sums = tf.tidy(() => {
+        const { x, y } = this.batch(examples, rangeIndices(start, end));
+        const predictions = built.model.apply(x, { training: false }) as Tensor;
+        const loss = built.loss(y, predictions).dataSync()[0]!;
+        const metric = this.metricSum(y, predictions).dataSync()[0]!;
+        const squaredError = this.classification ? 0 : squaredErrorSum(tf, y, predictions);
+        return { loss, metric, squaredError };
+      });
+
+      totals.loss += sums.loss * (end - start);
+      totals.metric += sums.metric;
+      totals.squaredError += sums.squaredError;
+      totals.rows += end - start;
+    }
+
+    // As in Keras's evaluate(), the loss includes the regularisation penalty.
+    totals.loss += penalty * totals.rows;
+    return totals;
+  }
+
+  private metricsOf(prefix: string, totals: PassTotals): EpochMetrics {
+    const metrics: EpochMetrics = { [`${prefix}loss`]: totals.loss / totals.rows };
+    if (this.classification) {
+      metrics[`${prefix}accuracy`] = totals.metric / totals.rows;
+    } else {
+      metrics[`${prefix}mae`] = totals.metric / totals.rows;
+      // Training-step squared errors are not collected, so only evaluated splits report mse.
+      if (prefix !== '') {
+        metrics[`${prefix}mse`] = totals.squaredError / totals.rows;
+      }
+    }
+    return metrics;
+  }
+
+  /** Correct predictions (classification) or summed absolute error (regression) of a batch. */
+  private metricSum(y: Tensor, predictions: Tensor): Scalar {
+    const { tf } = this;
+    if (this.classification) {
+      return tf.sum(tf.cast(tf.equal(tf.argMax(predictions, -1), tf.cast(y, 'int32')), 'float32'));
+    }
+    return tf.sum(tf.abs(tf.sub(tf.reshape(predictions, [-1]), y)));
+  }
+
+  /** Copies the rows at `indices` into new tensors; labels are int32 class indices for classification. */
+  private batch(examples: Examples, indices: Uint32Array): { x: Tensor; y: Tensor } {
+    const features = this.data.features;
+    const x = new Float32Array(indices.length * features);
+    const y = new Float32Array(indices.length);
+
+    for (let i = 0; i < indices.length; i++) {
+      const row = indices[i]!;
+      x.set(examples.x.subarray(row * features, (row + 1) * features), i * features);
+      y[i] = examples.y[row]!;
+    }
+
+    return {
+      x: this.tf.tensor2d(x, [indices.length, features]),
+      y: this.classification ? this.tf.tensor1d(Int32Array.from(y), 'int32') : this.tf.tensor1d(y),
+    };
+  }
+
+  /**
+   * Gives each dropout layer a new seed drawn from the trial's generator.
+   * TF.js's Dropout layer passes its configured seed to every call, so a
+   * fixed seed repeats one mask in every step. Without a seed it draws from
+   * Math.random, which cannot be reproduced. A seed per step avoids both.
+   */
+  private reseedDropout(): void {
+    for (const layer of this.built.model.layers) {
+      if (layer.getClassName() === 'Dropout') {
+        (layer as unknown as { seed?: number }).seed = Math.floor(this.random() * 2 ** 31);
+      }
+    }
+  }
+
+  private snapshotWeights(): void {
+    this.tf.dispose(this.bestWeights);
+    this.bestWeights = this.built.model.getWeights().map((weight) => weight.clone());
+  }
+
+  private async yieldIfDue(): Promise<void> {
+    if (Date.now() - this.lastYield < YIELD_INTERVAL_MS) {
+      return;
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    this.lastYield = Date.now();
+  }
+}
+
+function squaredErrorSum(tf: Tf, y: Tensor, predictions: Tensor): number {
+  return tf.sum(tf.squaredDifference(tf.reshape(predictions, [-1]), y)).dataSync()[0]!;
+}
+
+function nonFiniteLoss(what: string, value: number, epoch: number): string | undefined {
+  if (Number.isFinite(value)) {
+    return undefined;
+  }
+  const kind = Number.isNaN(value) ? 'NaN' : 'infinite';
+  return `${what} became ${kind} at epoch ${epoch}; lower the learning rate`;
+}
+
+function isBetter(value: number, best: number, direction: Direction): boolean {
+  return direction === 'maximize' ? value > best : value < best;
+}
+
+/** Fisher-Yates shuffle of 0..n-1 driven by the seeded generator. */
+function permutation(n: number, random: () => number): Uint32Array {
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    order[i] = i;
+  }
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    const swap = order[i]!;
+    order[i] = order[j]!;
+    order[j] = swap;
+  }
+  return order;
+}
+
+function rangeIndices(start: number, end: number): Uint32Array {
+  const indices = new Uint32Array(end - start);
+  for (let i = 0; i < indices.length; i++) {
+    indices[i] = start + i;
+  }
+  return indices;
+}

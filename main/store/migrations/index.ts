@@ -1,0 +1,19 @@
+import type { Database } from 'better-sqlite3';
+import * as initial from './001-initial';
+
+/** One schema change; `version` is the `user_version` the database has after it. */
+export interface Migration {
+  version: number;
+  name: string;
+  up(db: Database): void;
+}
+
+/**
+ * Every migration in order. Append new ones with the next version number and
+ * never edit a migration that has shipped: databases in the field already
+ * ran it.
+ */
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial', up: initial.up }];
+
+/** The schema version this build of Scout writes. */
+export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

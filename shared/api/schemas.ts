@@ -1,0 +1,131 @@
+/**
+ * Zod schemas of everything that crosses a boundary: search-space files,
+ * study settings and API requests. They check shape and types only; the
+ * meaning of a space (min <= max and so on) is checked by `validateSpace`,
+ * which gives messages per hyperparameter.
+ */
+import { z } from 'zod';
+import type { Channel } from './contract';
+
+const paramValue = z.union([z.number(), z.string(), z.boolean()]);
+
+const name = z.string().min(1, 'a hyperparameter needs a name');
+
+/** One hyperparameter as written in a space file or sent by the form. */
+export const hyperparameterSchema = z.discriminatedUnion('type', [
+  z.object({
+    name,
+    type: z.literal('int'),
+    min: z.number(),
+    max: z.number(),
+    step: z.number().optional(),
+    scale: z.enum(['linear', 'log']).optional(),
+  }),
+  z.object({
+    name,
+    type: z.literal('float'),
+    min: z.number(),
+    max: z.number(),
+    step: z.number().optional(),
+    scale: z.enum(['linear', 'log', 'reverse_log']).optional(),
+  }),
+  z.object({ name, type: z.literal('choice'), values: z.array(paramValue) }),
+  z.object({ name, type: z.literal('boolean') }),
+  z.object({ name, type: z.literal('fixed'), value: paramValue }),
+]);
+
+/** A search space: a list of hyperparameters. */
+export const searchSpaceSchema = z.array(hyperparameterSchema);
+
+const positiveInt = z.number().int().positive();
+
+/** Study settings; every field is required here, the CLI and form fill defaults first. */
+export const studySettingsSchema = z.object({
+  objective: z.object({
+    metric: z.enum(['val_accuracy', 'val_loss', 'val_mae', 'val_mse']),
+    direction: z.enum(['maximize', 'minimize']),
+  }),
+  strategy: z.enum(['random', 'grid']),
+  gridPoints: z.number().int().min(2).max(100),
+  trials: positiveInt.max(100000),
+  timeLimitSeconds: z.number().positive().optional(),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1),
+  epochs: positiveInt.max(10000),
+  patience: z.number().int().min(0),
+  workers: positiveInt.max(64),
+  validationFraction: z.number().gt(0).lt(1),
+  trainLimit: positiveInt.optional(),
+  testLimit: positiveInt.optional(),
+  trialTimeoutSeconds: z.number().positive().optional(),
+});
+
+const task = z.enum(['classification', 'regression']);
+const filePath = z.string().min(1, 'a file path is required');
+
+/** Where a dataset's files are. */
+export const datasetSourceSchema = z.discriminatedUnion('format', [
+  z.object({
+    format: z.literal('idx'),
+    images: filePath,
+    labels: filePath,
+    testImages: filePath.optional(),
+    testLabels: filePath.optional(),
+  }),
+  z.object({ format: z.literal('csv'), path: filePath, target: z.string().min(1), task }),
+  z.object({ format: z.literal('npy'), features: filePath, targets: filePath, task }),
+]);
+
+const id = z.object({ id: positiveInt });
+const empty = z.object({}).strict();
+
+/** Request schema of every API channel. */
+export const requestSchemas: Record<Channel, z.ZodType> = {
+  'system.info': empty,
+  'datasets.list': empty,
+  'datasets.add': z.object({ name: z.string().min(1), source: datasetSourceSchema }),
+  'datasets.preview': z.object({
+    id: positiveInt,
+    rows: positiveInt.max(200),
+    validationFraction: z.number().gt(0).lt(1),
+    seed: z.number().int().min(0),
+  }),
+  'datasets.delete': id,
+  'studies.list': empty,
+  'studies.get': id,
+  'studies.create': z.object({
+    name: z.string().min(1),
+    datasetId: positiveInt,
+    template: z.literal('mlp'),
+    space: searchSpaceSchema,
+    settings: studySettingsSchema,
+    parentId: positiveInt.optional(),
+  }),
+  'studies.start': id,
+  'studies.pause': id,
+  'studies.cancel': id,
+  'studies.delete': id,
+  'studies.duplicate': z.object({ id: positiveInt, name: z.string().min(1).optional() }),
+  'studies.proposeRefinement': z.object({
+    id: positiveInt,
+    topK: positiveInt.optional(),
+    topPercent: z.number().gt(0).max(100).optional(),
+    margin: z.number().min(0).max(10).optional(),
+  }),
+  'studies.export': z.object({ id: positiveInt, format: z.enum(['json', 'yaml', 'csv']) }),
+  'studies.exportModel': id,
+  'trials.epochs': z.object({ trialId: positiveInt }),
+};
+
+/** Formats a Zod error as one line per problem, each with its path ("settings.trials: ..."). */
+export function formatZodError(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+      return `${where}${issue.message}`;
+    })
+    .join('\n');
+}

@@ -1,0 +1,34 @@
+/**
+ * Dataset descriptions shared by the main process and the renderer.
+ */
+
+/** What a dataset is for: the output layer and loss follow from it. */
+export type Task = 'classification' | 'regression';
+
+/** Where a dataset's files are and how to read them; stored with the dataset. */
+export type DatasetSource =
+  | {
+      format: 'idx';
+      /** IDX image file (`*-images-idx3-ubyte`, optionally `.gz`). */
+      images: string;
+      /** IDX label file (`*-labels-idx1-ubyte`, optionally `.gz`). */
+      labels: string;
+      /** Held-out test pair, such as MNIST's t10k files. */
+      testImages?: string;
+      testLabels?: string;
+    }
+  | {
+      format: 'csv';
+      path: string;
+      /** Column name (or 0-based index as a string when the file has no header). */
+      target: string;
+      task: Task;
+    }
+  | {
+      format: 'npy';
+      /** 2-D float array, one row per example. */
+      features: string;
+      /** 1-D array of labels or targets. */
+      targets: string;
+      task: Task;
+    };

@@ -1,0 +1,121 @@
+import type { DatasetSource, Task } from './dataset';
+import type { Direction, SearchSpace, TrialValues } from './space/types';
+
+/** Metric a study optimises, as the trainer names it. */
+export type ObjectiveMetric = 'val_accuracy' | 'val_loss' | 'val_mae' | 'val_mse';
+
+/** What a study optimises and in which direction. */
+export interface Objective {
+  metric: ObjectiveMetric;
+  direction: Direction;
+}
+
+/** How a study picks its trials. */
+export type Strategy = 'random' | 'grid';
+
+/** Lifecycle of a study. `interrupted` means the process ended while it ran. */
+export type StudyStatus =
+  'created' | 'running' | 'paused' | 'completed' | 'cancelled' | 'interrupted';
+
+/** Lifecycle of a trial. */
+export type TrialStatus =
+  'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
+
+/** Every setting of a study except its search space, stored with it. */
+export interface StudySettings {
+  objective: Objective;
+  strategy: Strategy;
+  /** Values per continuous axis when `strategy` is grid. */
+  gridPoints: number;
+  /** Trials requested; a small discrete space may run fewer (see the study's note). */
+  trials: number;
+  /** Wall-clock budget in seconds; trials still queued then are cancelled. */
+  timeLimitSeconds?: number;
+  seed: number;
+  /** Epochs per trial unless the space has an `epochs` hyperparameter. */
+  epochs: number;
+  /** Epochs without improvement of the objective before a trial stops; 0 turns it off. */
+  patience: number;
+  /** Worker processes that train at once. */
+  workers: number;
+  /** Fraction of the training rows held out for validation. */
+  validationFraction: number;
+  /** Use only this many training rows (a quick subset); all rows when undefined. */
+  trainLimit?: number;
+  /** Use only this many test rows; all when undefined. */
+  testLimit?: number;
+  /** Seconds after which a running trial is stopped and marked failed. */
+  trialTimeoutSeconds?: number;
+}
+
+/** Whether a study is the first, wide search or a refined one inside a parent's region. */
+export type Stage = 'coarse' | 'refined';
+
+/** A registered dataset as stored. */
+export interface DatasetRecord {
+  id: number;
+  name: string;
+  format: 'idx' | 'csv' | 'npy';
+  source: DatasetSource;
+  task: Task;
+  rows: number;
+  features: number;
+  classes: number;
+  testRows: number | null;
+  contentHash: string;
+  createdAt: string;
+}
+
+/** A study as stored, with counts of its trials. */
+export interface StudyRecord {
+  id: number;
+  name: string;
+  datasetId: number;
+  datasetName: string;
+  parentId: number | null;
+  stage: Stage;
+  template: string;
+  space: SearchSpace;
+  settings: StudySettings;
+  status: StudyStatus;
+  plannedTrials: number;
+  /** A remark for the user, such as a space with fewer combinations than trials requested. */
+  note: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  completedTrials: number;
+  failedTrials: number;
+  /** Best objective among completed trials, or null before the first. */
+  bestObjective: number | null;
+  /** Backends that ran this study's trials, comma-separated. */
+  backends: string | null;
+}
+
+/** A trial as stored. */
+export interface TrialRecord {
+  id: number;
+  studyId: number;
+  number: number;
+  values: TrialValues;
+  seed: number;
+  status: TrialStatus;
+  /** Objective at the best epoch; null until completed. */
+  objective: number | null;
+  bestEpoch: number | null;
+  epochsRun: number | null;
+  /** Metrics at the best epoch, plus test metrics prefixed `test_` when a test set exists. */
+  metrics: Record<string, number> | null;
+  backend: string | null;
+  error: string | null;
+  durationMs: number | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+/** Metrics of one epoch of one trial. */
+export interface EpochRecord {
+  trialId: number;
+  epoch: number;
+  metrics: Record<string, number>;
+}
