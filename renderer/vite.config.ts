@@ -1,10 +1,16 @@
-import { fileURLToPath } from 'node:url';
-import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 
-const rendererDir = fileURLToPath(new URL('.', import.meta.url));
-const repoDir = resolve(rendererDir, '..');
+// Vite resolves the relative paths below against `root`. `import.meta.dirname`
+// keeps this file free of Node imports, which the renderer's lint rules reject.
+const rendererDir = import.meta.dirname;
+
+/**
+ * Address of a running `scout serve`, such as http://127.0.0.1:8080, for the
+ * dev server to forward /api calls and events to. Open the dev page with
+ * that server's `?token=...`.
+ */
+const apiTarget = process.env.SCOUT_SERVER_URL;
 
 /**
  * Builds the renderer into dist/renderer. `base: './'` makes every asset URL
@@ -13,14 +19,17 @@ const repoDir = resolve(rendererDir, '..');
 export default defineConfig({
   root: rendererDir,
   base: './',
+  // The repository's node_modules, so a dev run leaves no renderer/node_modules behind.
+  cacheDir: '../node_modules/.vite-renderer',
   plugins: [svelte()],
   build: {
-    outDir: resolve(repoDir, 'dist/renderer'),
+    outDir: '../dist/renderer',
     emptyOutDir: true,
     target: 'es2022',
   },
   server: {
     // The renderer imports the search-space code and the API contract from ../shared.
-    fs: { allow: [rendererDir, resolve(repoDir, 'shared')] },
+    fs: { allow: ['.', '../shared'] },
+    proxy: apiTarget ? { '/api': { target: apiTarget, ws: true } } : undefined,
   },
 });

@@ -4,13 +4,13 @@ import type { Direction, SearchSpace, TrialValues } from './space/types';
 /** Metric a study optimises, as the trainer names it. */
 export type ObjectiveMetric = 'val_accuracy' | 'val_loss' | 'val_mae' | 'val_mse';
 
-/** What a study optimises and in which direction. */
+/** Metric a study optimises, with the direction that counts as better. */
 export interface Objective {
   metric: ObjectiveMetric;
   direction: Direction;
 }
 
-/** How a study picks its trials. */
+/** Strategy by which a study picks its trials. */
 export type Strategy = 'random' | 'grid';
 
 /** Lifecycle of a study. `interrupted` means the process ended while it ran. */

@@ -30,13 +30,15 @@ export function openContext(options: GlobalOptions): CommandContext {
 }
 
 /**
- * Runs a study with Ctrl-C handled: the first interrupt stops the running
- * trials and leaves the study `interrupted`, so `scout resume` continues
- * it; the finished trials stay recorded.
+ * Runs a study with Ctrl-C handled. The first interrupt stops the running
+ * trials and leaves the study `interrupted`, so `scout resume` continues it.
+ * Finished trials stay recorded.
  */
 export async function runInterruptible(context: CommandContext, studyId: number) {
-  const onSignal = () => {
+  const onSignal = (signal: NodeJS.Signals) => {
     process.stderr.write('\nstopping; finished trials are kept, resume with scout resume\n');
+    // A script must see that the run did not finish: 128 + the signal number, as shells report it.
+    process.exitCode = signal === 'SIGINT' ? 130 : 143;
     void context.service.interruptAll();
   };
 

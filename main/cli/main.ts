@@ -2,8 +2,10 @@ import { Command, Option } from 'commander';
 import { version } from '../../package.json';
 import { toApiError } from '../core/errors';
 import { getLogger } from '../log';
+import { StoreError } from '../store';
 import { registerDatasetCommands } from './commands/dataset';
 import { registerDemoCommand } from './commands/demo';
+import { registerServeCommand } from './commands/serve';
 import { registerStudyCommands } from './commands/study';
 import { parseInteger } from './settings';
 
@@ -26,6 +28,7 @@ export function createProgram(): Command {
   registerDatasetCommands(program);
   registerStudyCommands(program);
   registerDemoCommand(program);
+  registerServeCommand(program);
   return program;
 }
 
@@ -35,7 +38,8 @@ export async function main(argv: string[]): Promise<void> {
     await createProgram().parseAsync(argv);
   } catch (error) {
     const apiError = toApiError(error);
-    if (apiError.code === 'internal') {
+    // A StoreError's message already names the fix, so its stack would only add noise.
+    if (apiError.code === 'internal' && !(error instanceof StoreError)) {
       log.error({ err: error }, 'command failed');
     }
     process.stderr.write(`scout: ${apiError.message}\n`);

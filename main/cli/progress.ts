@@ -11,9 +11,10 @@ function describeValues(values: TrialValues): string {
 }
 
 /**
- * Prints a study's progress while it runs: on a terminal a live line with
- * the running trials' epoch and metric, and one permanent line per finished
- * trial; elsewhere (a pipe, a CI log) only the permanent lines.
+ * Prints a study's progress while it runs. On a terminal it redraws a live
+ * line with the running trials' epoch and metric and adds one permanent line
+ * per finished trial. Elsewhere (a pipe, a CI log) it prints only the
+ * permanent lines.
  */
 export class ProgressPrinter {
   private readonly live = new Map<number, string>();

@@ -19,11 +19,15 @@ import { ScoutError } from '../core/errors';
  *     - { name: learning_rate, type: float, min: 1e-4, max: 1e-1, scale: log }
  *     - { name: units, type: int, min: 32, max: 512, step: 2, scale: log }
  */
-export const studyFileSchema = studySettingsSchema.partial().extend({
-  name: z.string().min(1).optional(),
-  dataset: z.union([z.string().min(1), z.number().int().positive()]).optional(),
-  hyperparameters: searchSpaceSchema,
-});
+export const studyFileSchema = studySettingsSchema
+  .partial()
+  .extend({
+    name: z.string().min(1).optional(),
+    dataset: z.union([z.string().min(1), z.number().int().positive()]).optional(),
+    hyperparameters: searchSpaceSchema,
+  })
+  // A misspelt setting ('epoch', 'train_limit') must fail, not silently fall back to its default.
+  .strict();
 
 /** A parsed study file. */
 export interface StudyFile {

@@ -1,22 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { version } from '../../package.json';
-import type {
-  Channel,
-  RequestOf,
-  ResponseOf,
-  Result,
-  ScoutEvent,
-} from '../../shared/api/contract';
+import type { Channel, RequestOf, ResponseOf, Result, ScoutEvent } from '../../shared/api/contract';
 import { formatZodError, requestSchemas } from '../../shared/api/schemas';
 import { stringifyJson } from '../../shared/json';
 import { getLogger } from '../log';
-import { toApiError } from './errors';
+import { ScoutError, toApiError } from './errors';
 import type { StudyService } from './service';
 
 const log = getLogger('ipc');
 
-/** Dispatches one API call: returns the Result envelope and never throws. */
+/** Dispatches one API call and resolves with its Result envelope; it never rejects. */
 export type ApiHandler = (channel: string, request: unknown) => Promise<Result<unknown>>;
 
 type ChannelHandlers = {
@@ -29,7 +23,7 @@ type ChannelHandlers = {
  * `invalid`, runs the matching StudyService method, and turns a thrown error
  * into an ApiError. Values come back as plain JSON data, with non-finite
  * numbers written as "NaN", "Infinity" or "-Infinity" (see `toWireValue`), so
- * the renderer sees the same values over HTTP and over Electron IPC.
+ * the renderer receives the same values over HTTP and over Electron IPC.
  */
 export function createApiHandler(service: StudyService): ApiHandler {
   const handlers = createChannelHandlers(service);
@@ -89,18 +83,14 @@ function isChannel(channel: string): channel is Channel {
 }
 
 function stripUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(
-    Object.entries(value).filter(([, item]) => item !== undefined),
-  ) as T;
+  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as T;
 }
 
 function createChannelHandlers(service: StudyService): ChannelHandlers {
-  const backends = trackBackend(service);
-
   return {
     'system.info': () => ({
       version,
-      backend: backends.current(),
+      backend: latestBackend(service),
       databasePath: service.store.db.name,
     }),
     'datasets.list': () => service.listDatasets(),
@@ -113,9 +103,8 @@ function createChannelHandlers(service: StudyService): ChannelHandlers {
     },
     'studies.list': () => service.listStudies(),
     'studies.get': ({ id }) => service.getStudyDetail(id),
-    // NOTE: the space's warnings (service.createStudy's `warnings`) are dropped
-    // because the contract returns the bare study; the form shows its own
-    // warnings before it sends the request.
+    // NOTE: the contract returns the bare study, so the space's warnings from
+    // service.createStudy are dropped here. The form shows them before it sends.
     'studies.create': (request) => service.createStudy(request).study,
     // startStudy resumes a paused or interrupted study: finished trials stay,
     // interrupted ones run again.
@@ -130,7 +119,12 @@ function createChannelHandlers(service: StudyService): ChannelHandlers {
     'studies.proposeRefinement': ({ id, ...options }) => service.proposeRefinement(id, options),
     'studies.export': ({ id, format }) => service.exportStudy(id, format),
     'studies.exportModel': ({ id }) => readExportedModel(service, id),
-    'trials.epochs': ({ trialId }) => service.store.trials.listEpochs(trialId),
+    'trials.epochs': ({ trialId }) => {
+      if (service.store.trials.get(trialId) === undefined) {
+        throw new ScoutError('not-found', `no trial with id ${trialId}; reload the study`);
+      }
+      return service.store.trials.listEpochs(trialId);
+    },
   };
 }
 
@@ -150,26 +144,17 @@ function safeFileName(name: string): string {
 }
 
 /**
- * Follows the backend that trained the latest trial, for `system.info`.
- * Before a trial ends in this process it falls back to the backends recorded
- * on the newest study that ran, or null on a fresh database.
+ * Returns the backends that trained the newest study's trials, for
+ * `system.info`, or null before any trial has run. A backend is chosen per
+ * worker when a study starts, so no backend is known before that.
  */
-function trackBackend(service: StudyService): { current(): string | null } {
-  let latest: string | null = null;
-  service.onEvent((event) => {
-    if (event.type === 'trial-ended' && event.backend !== null) {
-      latest = event.backend;
+function latestBackend(service: StudyService): string | null {
+  const studies = service.listStudies();
+  for (let index = studies.length - 1; index >= 0; index--) {
+    const backends = studies[index]!.backends;
+    if (backends !== null) {
+      return backends;
     }
-  });
-
-  return {
-    current() {
-      if (latest !== null) {
-        return latest;
-      }
-      const studies = service.listStudies();
-      const ran = studies.reverse().find((study) => study.backends !== null);
-      return ran?.backends ?? null;
-    },
-  };
+  }
+  return null;
 }

@@ -10,9 +10,10 @@ function rankCompleted(study: StudyRecord, trials: TrialRecord[]): TrialRecord[]
 }
 
 /**
- * Deletes the saved models of all but the `keep` best completed trials of a
- * study. Models are saved for every trial while it runs, because whether a
- * trial ends among the best is only known when it ends.
+ * Deletes the saved models of a study except those of its `keep` best
+ * completed trials and of its running trials. Models are saved for every
+ * trial while it runs, because whether a trial ends among the best is only
+ * known when it ends.
  */
 export function keepBestModels(
   study: StudyRecord,
@@ -29,6 +30,13 @@ export function keepBestModels(
       .slice(0, keep)
       .map((trial) => `trial-${trial.number}`),
   );
+  // With several workers, a running trial may have saved its model before its completion is
+  // stored, so its rank is still unknown and its folder stays.
+  for (const trial of trials) {
+    if (trial.status === 'running') {
+      kept.add(`trial-${trial.number}`);
+    }
+  }
   for (const entry of fs.readdirSync(directory)) {
     if (!kept.has(entry)) {
       fs.rmSync(path.join(directory, entry), { recursive: true, force: true });

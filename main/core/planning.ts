@@ -2,6 +2,7 @@ import { createRng } from '../../shared/space/random';
 import { enumerateGrid, sampleRandom } from '../../shared/space/sample';
 import type { SearchSpace, TrialValues } from '../../shared/space/types';
 import type { StudySettings } from '../../shared/study';
+import { ScoutError } from './errors';
 
 /** The trials a study will run, fixed when it is created. */
 export interface TrialPlan {
@@ -20,8 +21,8 @@ export function trialSeed(studySeed: number, number: number): number {
 
 /**
  * Plans a study's trials: `settings.trials` random points, or every point
- * of the grid. A grid's size is fixed by the space and `gridPoints`, so the
- * trial budget does not cut it; the note says how many points it has.
+ * of the grid. A grid larger than the trial budget is rejected rather than
+ * cut, because a cut grid leaves whole regions untried.
  */
 export function planTrials(space: SearchSpace, settings: StudySettings): TrialPlan {
   let values: TrialValues[];
@@ -29,6 +30,13 @@ export function planTrials(space: SearchSpace, settings: StudySettings): TrialPl
 
   if (settings.strategy === 'grid') {
     values = enumerateGrid(space, settings.gridPoints);
+    if (values.length > settings.trials) {
+      throw new ScoutError(
+        'invalid',
+        `the grid has ${values.length} points, more than the budget of ${settings.trials} ` +
+          'trials; raise the trial budget to at least that, or lower the points per axis',
+      );
+    }
     note = `grid of ${values.length} points (${settings.gridPoints} per continuous axis)`;
   } else {
     const sampled = sampleRandom(space, settings.trials, settings.seed);

@@ -2,13 +2,13 @@ import type { ScoutEvent } from '../../shared/api/contract';
 import type { StudyRecord, TrialRecord } from '../../shared/study';
 import { getLogger } from '../log';
 import type { BackendPreference } from '../runner/backend';
-import { WorkerPool } from '../runner/pool';
+import { type TrialResult, WorkerPool } from '../runner/pool';
 import type { Store } from '../store';
 import { ScoutError } from './errors';
 
 const log = getLogger('core');
 
-/** What a study run needs from its service. */
+/** Dependencies of a study run, supplied by its service. */
 export interface RunContext {
   store: Store;
   emit(event: ScoutEvent): void;
@@ -165,6 +165,7 @@ export class StudyRun {
       values: trial.values,
     });
 
+    let epochsRun = 0;
     const outcome = await this.pool!.run(
       {
         trialId: trial.id,
@@ -177,6 +178,7 @@ export class StudyRun {
       },
       {
         onEpoch: (epoch, metrics) => {
+          epochsRun = epoch;
           store.trials.insertEpoch(trial.id, epoch, metrics);
           emit({
             type: 'trial-epoch',
@@ -191,26 +193,7 @@ export class StudyRun {
       },
     );
     this.active.delete(trial.id);
-
-    if (outcome.type === 'completed') {
-      store.trials.markCompleted(trial.id, outcome);
-      this.context.onTrialCompleted(study);
-    } else if (outcome.type === 'failed') {
-      log.warn({ studyId: study.id, trial: trial.number, reason: outcome.reason }, 'trial failed');
-      store.trials.markEnded(trial.id, 'failed', outcome.reason, {
-        backend: outcome.backend,
-        durationMs: outcome.durationMs,
-      });
-    } else {
-      const interrupted = this.state === 'interrupting';
-      store.trials.markEnded(
-        trial.id,
-        interrupted ? 'interrupted' : 'cancelled',
-        interrupted
-          ? 'stopped when Scout exited; resume the study to run it again'
-          : 'cancelled by the user',
-      );
-    }
+    this.recordOutcome(study, trial, outcome, epochsRun);
 
     const ended = store.trials.get(trial.id)!;
     emit({
@@ -223,6 +206,52 @@ export class StudyRun {
       error: ended.error,
       backend: ended.backend,
     });
+  }
+
+  private recordOutcome(
+    study: StudyRecord,
+    trial: TrialRecord,
+    outcome: TrialResult,
+    epochsRun: number,
+  ): void {
+    const { store } = this.context;
+
+    // A trial that ends while the run is stopping counts as stopped, not failed, because Ctrl-C
+    // in a terminal signals the whole process group and a worker may exit before it replies.
+    const stopping = this.state === 'interrupting' || this.state === 'cancelling';
+
+    if (outcome.type === 'completed') {
+      if (outcome.numTensorsAfter !== outcome.numTensorsBefore) {
+        log.warn(
+          {
+            studyId: study.id,
+            trial: trial.number,
+            before: outcome.numTensorsBefore,
+            after: outcome.numTensorsAfter,
+          },
+          'trial leaked tensors in its worker',
+        );
+      }
+      store.trials.markCompleted(trial.id, outcome);
+      this.context.onTrialCompleted(study);
+    } else if (outcome.type === 'failed' && !stopping) {
+      log.warn({ studyId: study.id, trial: trial.number, reason: outcome.reason }, 'trial failed');
+      store.trials.markEnded(trial.id, 'failed', outcome.reason, {
+        backend: outcome.backend,
+        durationMs: outcome.durationMs,
+        epochsRun,
+      });
+    } else {
+      const interrupted = this.state === 'interrupting';
+      store.trials.markEnded(
+        trial.id,
+        interrupted ? 'interrupted' : 'cancelled',
+        interrupted
+          ? 'stopped when Scout exited; resume the study to run it again'
+          : 'cancelled by the user',
+        { epochsRun },
+      );
+    }
   }
 
   private finish(study: StudyRecord): StudyRecord {

@@ -13,12 +13,11 @@ import { proposeRefinement, type RefineOptions } from '../../shared/space/refine
 import { validateSpace } from '../../shared/space/validate';
 import type { SearchSpace, SpaceIssue } from '../../shared/space/types';
 import type { DatasetRecord, StudyRecord, StudySettings, TrialRecord } from '../../shared/study';
-import { validateBinding } from '../../shared/templates/bind';
-import { MLP_KNOBS } from '../../shared/templates/mlp';
+import { checkKnobs } from '../../shared/templates/bind';
 import { getLogger } from '../log';
 import type { BackendPreference } from '../runner/backend';
 import { describeDataset, hashDatasetFiles, loadDataset } from '../runner/data';
-import type { Store } from '../store';
+import { isProcessAlive, type Store } from '../store';
 import { ScoutError } from './errors';
 import { exportBestConfig, exportTrialsCsv } from './export';
 import { keepBestModels, readModelFiles } from './models';
@@ -243,6 +242,9 @@ export class StudyService {
     if (this.runs.has(id)) {
       throw new ScoutError('conflict', `study '${study.name}' is running; cancel it first`);
     }
+    if (study.status === 'running') {
+      this.checkNotRunElsewhere(study);
+    }
 
     this.store.studies.delete(id);
     if (this.options.modelDirectory) {
@@ -259,6 +261,9 @@ export class StudyService {
     const study = this.getStudy(id);
     if (this.runs.has(id)) {
       throw new ScoutError('conflict', `study '${study.name}' is running already`);
+    }
+    if (study.status === 'running') {
+      this.checkNotRunElsewhere(study);
     }
     if (study.status === 'completed' || study.status === 'cancelled') {
       const queued = this.store.trials.listQueued(id).length;
@@ -305,6 +310,9 @@ export class StudyService {
     }
 
     const study = this.getStudy(id);
+    if (study.status === 'running') {
+      this.checkNotRunElsewhere(study);
+    }
     this.store.transaction(() => {
       this.store.trials.cancelQueued(id, 'the study was cancelled before this trial ran');
       this.store.studies.setStatus(id, 'cancelled');
@@ -426,6 +434,33 @@ export class StudyService {
     return entry.run;
   }
 
+  /**
+   * Rejects changing a study that another live process runs, because two
+   * runners would train the same queued trials. A `running` study whose
+   * runner has died is marked `interrupted` here, so it can be resumed.
+   */
+  private checkNotRunElsewhere(study: StudyRecord): void {
+    const runner = this.store.studies.listRunning().find((entry) => entry.id === study.id);
+    if (runner === undefined) {
+      return;
+    }
+
+    // NOTE: a crashed runner's pid that the OS has given to another process keeps the study
+    // blocked until that process ends, because only the pid is stored.
+    const pid = runner.runnerPid;
+    if (pid !== null && pid !== process.pid && isProcessAlive(pid)) {
+      throw new ScoutError(
+        'conflict',
+        `study '${study.name}' is being run by another Scout process (pid ${pid}); ` +
+          'wait for it to finish or stop that process first',
+      );
+    }
+
+    // This process does not run it either (it is not in `runs`), so its runner is gone. Only
+    // this study is recovered: the others with this process's pid are running here.
+    this.store.markInterrupted(study.id);
+  }
+
   private countInterrupted(id: number): number {
     return this.store.trials.listByStudy(id).filter((trial) => trial.status === 'interrupted')
       .length;
@@ -433,7 +468,7 @@ export class StudyService {
 
   private checkSpace(space: SearchSpace): SpaceIssue[] {
     const report = validateSpace(space);
-    const errors = [...report.errors, ...validateBinding(space, MLP_KNOBS)];
+    const errors = [...report.errors, ...checkKnobs(space)];
 
     if (errors.length > 0) {
       const lines = errors.map((issue) => `- ${issue.message}`).join('\n');

@@ -42,7 +42,7 @@ export interface TrialRequest extends Omit<TrainMessage, 'type'> {
   timeoutMs?: number;
 }
 
-/** How a trial ended, discriminated by `type`; run() always resolves with one of these. */
+/** Outcome of a trial in the pool, discriminated by `type`; run() always resolves with one. */
 export type TrialResult = CompletedMessage | FailedMessage | CancelledMessage;
 
 /** Callbacks of one run() call. */
@@ -110,6 +110,7 @@ export class WorkerPool {
   private readonly queue: Job[] = [];
   private readonly listeners = new Map<keyof PoolEvents, Set<(...args: never[]) => void>>();
   private nextWorkerId = 1;
+  private started = false;
   private closing = false;
   private loadFailure?: string;
   private whenStarted?: {
@@ -137,17 +138,18 @@ export class WorkerPool {
 
   /** Forks the workers and resolves when all of them loaded the dataset; rejects with the reason when one could not. */
   start(): Promise<WorkerReadyInfo[]> {
-    if (this.whenStarted !== undefined || this.workers.size > 0) {
-      throw new Error('the pool was already started');
+    if (this.started) {
+      throw new Error('the worker pool was already started');
     }
+    this.started = true;
 
-    const started = new Promise<WorkerReadyInfo[]>((resolve, reject) => {
+    const whenReady = new Promise<WorkerReadyInfo[]>((resolve, reject) => {
       this.whenStarted = { resolve, reject };
     });
     for (let i = 0; i < this.options.size; i++) {
       this.spawnWorker();
     }
-    return started;
+    return whenReady;
   }
 
   /** Runs a trial on the next free worker; resolves with how it ended. */
@@ -159,6 +161,11 @@ export class WorkerPool {
           trialId: request.trialId,
           reason: 'the worker pool is closed',
         });
+        return;
+      }
+      if (!this.started) {
+        const reason = 'the worker pool was not started; call start() before run()';
+        resolve({ type: 'failed', trialId: request.trialId, reason });
         return;
       }
       if (this.loadFailure !== undefined) {
@@ -195,7 +202,7 @@ export class WorkerPool {
       this.killWorker(
         worker,
         'cancelled',
-        `trial ${trialId} did not stop within ${CANCEL_GRACE_MS} ms of being cancelled; its worker was killed`,
+        `the trial did not stop within ${CANCEL_GRACE_MS} ms of being cancelled; its worker was killed`,
       );
     }, CANCEL_GRACE_MS);
     return true;
@@ -329,7 +336,7 @@ export class WorkerPool {
           this.killWorker(
             worker,
             'failed',
-            `trial ${train.trialId} timed out after ${limit} ms; its worker was killed; raise the trial timeout or lower the epochs`,
+            `the trial timed out after ${limit} ms and its worker was killed; raise the trial timeout or lower the epochs`,
           );
         }, limit);
       }
@@ -452,7 +459,7 @@ function exitResult(
   }
 
   const how = signal !== null ? `with signal ${signal}` : `with code ${code}`;
-  const reason = `worker exited ${how} during trial ${trialId}`;
+  const reason = `the worker process exited ${how} during the trial`;
   return { type: 'failed', trialId, reason, backend, durationMs };
 }
 

@@ -7,7 +7,7 @@ import type { EpochMetrics, Objective } from './train';
  * Messages between the WorkerPool (parent) and a worker process, sent over
  * the child_process IPC channel. A worker first gets 'load' and replies
  * 'ready' or 'loadFailed'; after that it takes one 'train' at a time and
- * answers it with any number of 'epoch' messages, then exactly one of
+ * replies to it with any number of 'epoch' messages, then exactly one of
  * 'completed', 'failed' or 'cancelled'.
  */
 

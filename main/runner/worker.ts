@@ -254,3 +254,8 @@ process.on('uncaughtException', (error) => {
 
 // The parent closed the IPC channel (it exited or called close()): stop.
 process.on('disconnect', () => process.exit());
+
+// Ctrl-C in a terminal signals the whole process group. The parent decides
+// what happens to a running trial (it sends 'cancel'), so the worker must not
+// die first and turn an interrupted trial into a failed one.
+process.on('SIGINT', () => undefined);

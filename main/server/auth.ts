@@ -26,12 +26,12 @@ export function requestToken(request: IncomingMessage): string | undefined {
  * `timingSafeEqual` needs equal lengths and comparing lengths directly would
  * leak the token's length.
  */
-export function tokensMatch(given: string | undefined, expected: string): boolean {
-  if (given === undefined) {
+export function tokensMatch(received: string | undefined, expected: string): boolean {
+  if (received === undefined) {
     return false;
   }
 
-  const givenHash = crypto.createHash('sha256').update(given).digest();
+  const receivedHash = crypto.createHash('sha256').update(received).digest();
   const expectedHash = crypto.createHash('sha256').update(expected).digest();
-  return crypto.timingSafeEqual(givenHash, expectedHash);
+  return crypto.timingSafeEqual(receivedHash, expectedHash);
 }

@@ -31,7 +31,7 @@ const CONTENT_TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-/** Why a static request was not served, for the log. */
+/** Reason a static request was not served, for the log. */
 export type StaticRejection = 'method' | 'bad-path' | 'outside' | 'not-found';
 
 /**

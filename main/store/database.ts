@@ -6,7 +6,7 @@ import { LATEST_VERSION, MIGRATIONS } from './migrations';
 
 const log = getLogger('store');
 
-/** Raised when a database cannot be opened or migrated; the message says what to do. */
+/** Error raised when a database cannot be opened or migrated; its message names the fix. */
 export class StoreError extends Error {
   override name = 'StoreError';
 }
@@ -14,8 +14,8 @@ export class StoreError extends Error {
 /**
  * Opens (creating when missing) the SQLite file at `file` and migrates it to
  * the latest schema. WAL mode lets readers (a second `scout list`) run while
- * a study writes; foreign keys are off by default in SQLite and must be
- * switched on per connection.
+ * a study writes. Foreign keys are off by default in SQLite, so each
+ * connection switches them on.
  */
 export function openDatabase(file: string): Database {
   if (file !== ':memory:') {
@@ -29,9 +29,18 @@ export function openDatabase(file: string): Database {
     throw new StoreError(`cannot open database ${file}: ${(error as Error).message}`);
   }
 
-  db.pragma('journal_mode = WAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
+  try {
+    // The first statement reads the file, so a file that is not SQLite fails here.
+    db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+  } catch (error) {
+    db.close();
+    throw new StoreError(
+      `cannot open database ${file}: ${(error as Error).message}; ` +
+        'pass a Scout database file (or a new path) with --db',
+    );
+  }
 
   try {
     migrate(db, file);

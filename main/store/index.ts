@@ -18,7 +18,7 @@ const log = getLogger('store');
  * Contract: the process that runs a study is the only writer of its trials;
  * other processes may read at any time (WAL mode). Every state change is one
  * transaction, written before the event that reports it, so after a crash
- * the file holds each trial as completed, failed, cancelled, queued or
+ * the file contains each trial as completed, failed, cancelled, queued or
  * running; `recoverInterrupted` turns the running ones of dead processes
  * into `interrupted` so `resume` can run them again. Epoch metrics of an
  * unfinished trial are kept until the trial starts again.
@@ -56,15 +56,20 @@ export class Store {
         continue;
       }
 
-      this.transaction(() => {
-        const trials = this.trials.markRunningInterrupted(study.id);
-        this.studies.setStatus(study.id, 'interrupted');
-        this.studies.setRunner(study.id, null);
-        log.warn({ studyId: study.id, trials }, 'study interrupted by an earlier crash');
-      });
+      this.markInterrupted(study.id);
       interrupted.push(study.id);
     }
     return interrupted;
+  }
+
+  /** Marks study `id` and its running trials interrupted and clears its runner, in one transaction. */
+  markInterrupted(id: number): void {
+    this.transaction(() => {
+      const trials = this.trials.markRunningInterrupted(id);
+      this.studies.setStatus(id, 'interrupted');
+      this.studies.setRunner(id, null);
+      log.warn({ studyId: id, trials }, 'study interrupted by an earlier crash');
+    });
   }
 
   close(): void {

@@ -21,7 +21,7 @@ interface TrialRow {
   finished_at: string | null;
 }
 
-/** What a finished trial reports back. */
+/** Result of a completed trial, as the worker reports it. */
 export interface TrialResult {
   objective: number;
   bestEpoch: number;
@@ -53,7 +53,7 @@ function toRecord(row: TrialRow): TrialRecord {
 
 /**
  * Trials and their per-epoch metrics. Only the process that runs a study
- * changes its trials; each method is one statement or one transaction, so a
+ * changes its trials. Each method is one statement or one transaction, so a
  * crash leaves every trial in a state it really had.
  */
 export class TrialTable {

@@ -18,7 +18,7 @@ import type {
 /** A result envelope: every call returns one instead of throwing across the process boundary. */
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
 
-/** An error as the renderer sees it. */
+/** Error of a failed call, as the renderer receives it. */
 export interface ApiError {
   /** Kind of error: `invalid` (bad request), `not-found`, `conflict`, `dataset`, `internal`. */
   code: 'invalid' | 'not-found' | 'conflict' | 'dataset' | 'internal';
@@ -47,7 +47,7 @@ export interface StudyDetail {
   children: StudyRecord[];
 }
 
-/** What the New study form sends. */
+/** Request of the New study form. */
 export interface CreateStudyRequest {
   name: string;
   datasetId: number;
@@ -58,7 +58,7 @@ export interface CreateStudyRequest {
   parentId?: number;
 }
 
-/** What the Refine dialog shows before launching a refined study. */
+/** Refined space proposed from a study's best trials, shown for editing before launch. */
 export interface RefinementProposal {
   parentId: number;
   /** Trials the proposal was drawn from. */
@@ -120,7 +120,7 @@ export type RequestOf<C extends Channel> = ScoutApi[C]['request'];
 /** The response type of `C`. */
 export type ResponseOf<C extends Channel> = ScoutApi[C]['response'];
 
-/** What the main process pushes to the renderer while studies run. */
+/** Event the main process pushes to the renderer while studies run. */
 export type ScoutEvent =
   | { type: 'study-status'; studyId: number; status: StudyStatus; note: string | null }
   | { type: 'trial-started'; studyId: number; trialId: number; number: number; values: TrialValues }

@@ -13,7 +13,7 @@ const name = z.string().min(1, 'a hyperparameter needs a name');
 
 /** One hyperparameter as written in a space file or sent by the form. */
 export const hyperparameterSchema = z.discriminatedUnion('type', [
-  z.object({
+  z.strictObject({
     name,
     type: z.literal('int'),
     min: z.number(),
@@ -21,7 +21,7 @@ export const hyperparameterSchema = z.discriminatedUnion('type', [
     step: z.number().optional(),
     scale: z.enum(['linear', 'log']).optional(),
   }),
-  z.object({
+  z.strictObject({
     name,
     type: z.literal('float'),
     min: z.number(),
@@ -29,9 +29,9 @@ export const hyperparameterSchema = z.discriminatedUnion('type', [
     step: z.number().optional(),
     scale: z.enum(['linear', 'log', 'reverse_log']).optional(),
   }),
-  z.object({ name, type: z.literal('choice'), values: z.array(paramValue) }),
-  z.object({ name, type: z.literal('boolean') }),
-  z.object({ name, type: z.literal('fixed'), value: paramValue }),
+  z.strictObject({ name, type: z.literal('choice'), values: z.array(paramValue) }),
+  z.strictObject({ name, type: z.literal('boolean') }),
+  z.strictObject({ name, type: z.literal('fixed'), value: paramValue }),
 ]);
 
 /** A search space: a list of hyperparameters. */
@@ -66,7 +66,7 @@ export const studySettingsSchema = z.object({
 const task = z.enum(['classification', 'regression']);
 const filePath = z.string().min(1, 'a file path is required');
 
-/** Where a dataset's files are. */
+/** Location and format of a dataset's files. */
 export const datasetSourceSchema = z.discriminatedUnion('format', [
   z.object({
     format: z.literal('idx'),

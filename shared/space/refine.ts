@@ -67,7 +67,7 @@ const BOUND_TOLERANCE = 1e-9;
  * Trials without a finite objective are ignored. For each int and float, the
  * top trials' span is measured in the parameter's own scale (log space for
  * log) and widened by `margin` times the span on each side. The result is
- * clipped to the parent's bounds and snapped outward to the parent's grid,
+ * clipped to the parent's bounds and snapped to the nearest values of the parent's grid,
  * and keeps the parent's scale and step. A choice keeps the values the top
  * trials used, in the parent's order. A boolean becomes fixed when the top
  * trials agree. A warning is added for each number whose best trial sits on a
@@ -187,7 +187,7 @@ function refineNumeric(
     };
   }
 
-  return snapToParentGrid(p, rawMin, rawMax, warnings);
+  return snapToParentGrid(p, rawMin, rawMax, values, warnings);
 }
 
 /**
@@ -210,18 +210,24 @@ function widenInUnitSpace(p: NumericParam, values: number[], margin: number): [n
 }
 
 /**
- * Moves the refined bounds outward to the nearest values of the parent's grid,
- * so the refined grid is a subset of the parent's. A bound beyond the parent's
- * last grid value (a step that does not divide the range) moves inward to it.
+ * Moves each refined bound to the nearest value of the parent's grid (nearest
+ * in the parameter's own scale), so the refined grid is a subset of the
+ * parent's. Snapping outward would turn a margin of a fraction of one step
+ * into a whole step on a coarse grid (32 and 64 on a log grid of step 2 would
+ * become 16..128). The bounds never move past the top values, which lie on the
+ * grid themselves.
  */
 function snapToParentGrid(
   p: NumericParam,
   rawMin: number,
   rawMax: number,
+  values: number[],
   warnings: SpaceIssue[],
 ): NumericParam {
-  const min = valueAt(p, gridIndexAtOrBelow(p, rawMin));
-  const max = valueAt(p, gridIndexAtOrAbove(p, rawMax));
+  const lowestTop = gridIndexAtOrBelow(p, Math.min(...values));
+  const highestTop = gridIndexAtOrAbove(p, Math.max(...values));
+  const min = valueAt(p, Math.min(nearestGridIndex(p, rawMin), lowestTop));
+  const max = valueAt(p, Math.max(nearestGridIndex(p, rawMax), highestTop));
 
   // Keras Tuner anchors a reverse_log grid at max and scales it by min. The
   // parent's step on a narrower range would therefore draw values off the
@@ -242,6 +248,17 @@ function snapToParentGrid(
   }
 
   return { ...p, min, max };
+}
+
+/** Returns the index of the grid value closest to `x` in the parameter's own scale. */
+function nearestGridIndex(p: NumericParam, x: number): number {
+  const below = gridIndexAtOrBelow(p, x);
+  const above = gridIndexAtOrAbove(p, x);
+  const target = toUnit(p, x);
+  const belowDistance = Math.abs(target - toUnit(p, valueAt(p, below)));
+  const aboveDistance = Math.abs(toUnit(p, valueAt(p, above)) - target);
+
+  return aboveDistance < belowDistance ? above : below;
 }
 
 function warnIfBestOnBound(p: NumericParam, best: unknown, warnings: SpaceIssue[]): void {

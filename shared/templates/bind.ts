@@ -1,131 +1,127 @@
-import type { Hyperparameter, ParamValue, SearchSpace, SpaceIssue } from '../space/types';
-import type { KnobSpec } from './mlp';
+import type { Hyperparameter, SearchSpace, SpaceIssue } from '../space/types';
+import { MLP_KNOBS, type KnobSpec } from './mlp';
 
-/** Returns the numeric values a hyperparameter can reach: its bounds, or its listed values. */
-function numericReach(param: Hyperparameter): number[] | undefined {
-  switch (param.type) {
-    case 'int':
-    case 'float':
-      return [param.min, param.max];
-    case 'choice':
-      return param.values.every((value) => typeof value === 'number')
-        ? (param.values as number[])
-        : undefined;
-    case 'fixed':
-      return typeof param.value === 'number' ? [param.value] : undefined;
-    case 'boolean':
-      return undefined;
-  }
+type ParamType = Hyperparameter['type'];
+type IssueField = NonNullable<SpaceIssue['field']>;
+
+/** Returns the MLP knob called `name`, or undefined. */
+export function findKnob(
+  name: string,
+  knobs: readonly KnobSpec[] = MLP_KNOBS,
+): KnobSpec | undefined {
+  return knobs.find((knob) => knob.name === name);
 }
 
-function listedValues(param: Hyperparameter): ParamValue[] | undefined {
-  if (param.type === 'choice') {
-    return param.values;
+/** Hyperparameter types that can drive `knob`: its own numeric type, a choice or a fixed value. */
+export function allowedTypes(knob: KnobSpec | undefined): ParamType[] {
+  if (!knob) {
+    return ['int', 'float', 'choice', 'boolean', 'fixed'];
   }
-  return param.type === 'fixed' ? [param.value] : undefined;
-}
-
-function checkNumericKnob(param: Hyperparameter, knob: KnobSpec): SpaceIssue[] {
-  const reach = numericReach(param);
-  if (reach === undefined) {
-    return [
-      {
-        name: param.name,
-        field: 'type',
-        message: `'${param.name}' takes numbers; use an int, float, numeric choice or fixed number`,
-      },
-    ];
-  }
-
-  const issues: SpaceIssue[] = [];
-  if (knob.type === 'int' && param.type === 'float') {
-    issues.push({
-      name: param.name,
-      field: 'type',
-      message: `'${param.name}' takes whole numbers; make it an int`,
-    });
-  }
-  if (knob.type === 'int' && reach.some((value) => !Number.isInteger(value))) {
-    issues.push({
-      name: param.name,
-      field: 'values',
-      message: `'${param.name}' takes whole numbers; remove the fractional values`,
-    });
-  }
-
-  const low = Math.min(...reach);
-  const high = Math.max(...reach);
-  const lowField = param.type === 'int' || param.type === 'float' ? 'min' : 'values';
-  const highField = param.type === 'int' || param.type === 'float' ? 'max' : 'values';
-
-  if (knob.min !== undefined && (knob.minExclusive ? low <= knob.min : low < knob.min)) {
-    const bound = knob.minExclusive ? `greater than ${knob.min}` : `at least ${knob.min}`;
-    issues.push({
-      name: param.name,
-      field: lowField,
-      message: `'${param.name}' must be ${bound}, but the space reaches ${low}; raise it`,
-    });
-  }
-  if (knob.max !== undefined && high > knob.max) {
-    issues.push({
-      name: param.name,
-      field: highField,
-      message: `'${param.name}' must be at most ${knob.max}, but the space reaches ${high}; lower it`,
-    });
-  }
-  return issues;
-}
-
-function checkChoiceKnob(param: Hyperparameter, knob: KnobSpec): SpaceIssue[] {
-  const values = listedValues(param);
-  if (values === undefined) {
-    return [
-      {
-        name: param.name,
-        field: 'type',
-        message: `'${param.name}' is one of ${knob.values?.join(', ')}; use a choice or a fixed value`,
-      },
-    ];
-  }
-
-  const unknown = values.filter((value) => !knob.values?.includes(String(value)));
-  if (unknown.length === 0) {
-    return [];
-  }
-  return [
-    {
-      name: param.name,
-      field: param.type === 'fixed' ? 'value' : 'values',
-      message:
-        `'${param.name}' has no option ${unknown.map(String).join(', ')}; ` +
-        `pick from ${knob.values?.join(', ')}`,
-    },
-  ];
+  return knob.type === 'choice' ? ['choice', 'fixed'] : [knob.type, 'choice', 'fixed'];
 }
 
 /**
- * Checks that each hyperparameter of `space` names a knob of the template
- * and only reaches values the knob accepts. Knobs not in the space keep
- * their defaults, so a missing knob is not a problem.
+ * Checks a space against the MLP template: every name is a knob, each
+ * hyperparameter's type fits its knob, and bounds and values lie within what
+ * the knob accepts. These are errors, because the trainer cannot use such a
+ * value. Problems that `validateSpace` already reports (a missing or
+ * non-numeric bound) are skipped here.
  */
-export function validateBinding(space: SearchSpace, knobs: readonly KnobSpec[]): SpaceIssue[] {
+export function checkKnobs(
+  space: SearchSpace,
+  knobs: readonly KnobSpec[] = MLP_KNOBS,
+): SpaceIssue[] {
   const issues: SpaceIssue[] = [];
 
   for (const param of space) {
-    const knob = knobs.find((candidate) => candidate.name === param.name);
-    if (knob === undefined) {
-      const names = knobs.map((candidate) => candidate.name).join(', ');
+    const knob = findKnob(param.name, knobs);
+    const label = `hyperparameter '${param.name}'`;
+
+    if (param.name.trim() === '') {
+      continue;
+    }
+    if (!knob) {
+      const names = knobs.map((k) => k.name).join(', ');
       issues.push({
         name: param.name,
         field: 'name',
-        message: `'${param.name}' is not a knob of this model template; use one of ${names}`,
+        message: `${label}: the MLP template has no knob of that name; use one of ${names}`,
       });
       continue;
     }
 
-    const found =
-      knob.type === 'choice' ? checkChoiceKnob(param, knob) : checkNumericKnob(param, knob);
-    issues.push(...found);
+    if (!allowedTypes(knob).includes(param.type)) {
+      const types = allowedTypes(knob).join(', ');
+      issues.push({
+        name: param.name,
+        field: 'type',
+        message: `${label}: type ${param.type} does not fit the ${knob.type} knob; use one of ${types}`,
+      });
+      continue;
+    }
+
+    issues.push(...checkKnobValues(param, knob, label));
   }
+
   return issues;
+}
+
+function checkKnobValues(param: Hyperparameter, knob: KnobSpec, label: string): SpaceIssue[] {
+  switch (param.type) {
+    case 'int':
+    case 'float':
+      return (['min', 'max'] as const).flatMap((field) =>
+        checkKnobValue(param[field], knob, label, param.name, field),
+      );
+    case 'choice':
+      return param.values.flatMap((value) =>
+        checkKnobValue(value, knob, label, param.name, 'values'),
+      );
+    case 'fixed':
+      return checkKnobValue(param.value, knob, label, param.name, 'value');
+    case 'boolean':
+      return [];
+  }
+}
+
+/** Returns the issue of one value against `knob`, or none; non-numbers in numeric fields are validateSpace's job. */
+function checkKnobValue(
+  value: unknown,
+  knob: KnobSpec,
+  label: string,
+  name: string,
+  field: IssueField,
+): SpaceIssue[] {
+  const issue = (message: string): SpaceIssue[] => [
+    { name, field, message: `${label}: ${message}` },
+  ];
+  const subject = field === 'values' ? `value ${String(value)}` : `${field} ${String(value)}`;
+
+  if (knob.type === 'choice') {
+    if (value !== undefined && !(knob.values ?? []).includes(value as string)) {
+      const allowed = (knob.values ?? []).join(', ');
+      return issue(`${subject} is not an allowed ${knob.name}; use one of ${allowed}`);
+    }
+    return [];
+  }
+
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    // A numeric knob given a string or boolean in a choice or fixed value.
+    return field === 'values' || field === 'value'
+      ? issue(`${subject} is not a number; ${knob.name} takes numbers`)
+      : [];
+  }
+
+  if (knob.type === 'int' && !Number.isInteger(value)) {
+    return issue(`${subject} is not an integer; ${knob.name} takes whole numbers`);
+  }
+  if (knob.min !== undefined && (value < knob.min || (knob.minExclusive && value === knob.min))) {
+    const bound = knob.minExclusive ? `greater than ${knob.min}` : `at least ${knob.min}`;
+    return issue(`${subject} is out of range; ${knob.name} must be ${bound}`);
+  }
+  if (knob.max !== undefined && value > knob.max) {
+    return issue(`${subject} is out of range; ${knob.name} must be at most ${knob.max}`);
+  }
+
+  return [];
 }

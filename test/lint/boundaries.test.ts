@@ -38,7 +38,8 @@ describe('process boundaries', () => {
   });
 
   it('allows the same imports under main/', async () => {
-    const code = "import fs from 'node:fs';\nimport * as tf from '@tensorflow/tfjs';\nexport { fs, tf };\n";
+    const code =
+      "import fs from 'node:fs';\nimport * as tf from '@tensorflow/tfjs';\nexport { fs, tf };\n";
     const messages = await restrictedImports('main/runner/probe.ts', code);
     assert.deepEqual(messages, []);
   });

@@ -14,7 +14,10 @@ export class ApiCallError extends Error {
 }
 
 /** Calls `channel` and returns its value, or throws an ApiCallError. */
-export async function call<C extends Channel>(channel: C, request: RequestOf<C>): Promise<ResponseOf<C>> {
+export async function call<C extends Channel>(
+  channel: C,
+  request: RequestOf<C>,
+): Promise<ResponseOf<C>> {
   const result = await getClient().call(channel, request);
   if (!result.ok) {
     throw new ApiCallError(result.error);

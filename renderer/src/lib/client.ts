@@ -1,8 +1,8 @@
 /**
  * The renderer's one way to reach the main process. In Electron the preload
- * exposes `window.scout`; in a browser (web mode) calls go over HTTP and
- * events over a WebSocket, both authorised by the `token` query parameter
- * of the page URL.
+ * exposes `window.scout`. In a browser (web mode), calls go over HTTP and
+ * events over a WebSocket, and the `token` query parameter of the page URL
+ * authorises both.
  */
 import type {
   Channel,
@@ -13,7 +13,7 @@ import type {
   ScoutEvent,
 } from '../../../shared/api/contract';
 
-/** What the Electron preload exposes as `window.scout`. */
+/** Bridge object that the Electron preload exposes as `window.scout`. */
 export interface PreloadBridge {
   call(channel: string, request: unknown): Promise<unknown>;
   onEvent(listener: (event: ScoutEvent) => void): () => void;
@@ -58,11 +58,6 @@ export function getClient(): ScoutClient {
   return client;
 }
 
-/** Whether the page runs inside Electron (the preload bridge is present). */
-export function isElectron(): boolean {
-  return window.scout !== undefined;
-}
-
 function createPreloadClient(bridge: PreloadBridge): ScoutClient {
   return {
     async call<C extends Channel>(channel: C, request: RequestOf<C>) {
@@ -81,7 +76,9 @@ function createPreloadClient(bridge: PreloadBridge): ScoutClient {
  * `POST /api/call/<channel>?token=T` with the JSON request as the body; the
  * reply body is the JSON `Result` envelope whatever the HTTP status.
  */
-export function createWebClient(location: Pick<Location, 'search' | 'host' | 'protocol'>): ScoutClient {
+export function createWebClient(
+  location: Pick<Location, 'search' | 'host' | 'protocol'>,
+): ScoutClient {
   const token = new URLSearchParams(location.search).get('token') ?? '';
   const query = `?token=${encodeURIComponent(token)}`;
   const events = new EventSocket(eventSocketUrl(location, query));
@@ -96,7 +93,9 @@ export function createWebClient(location: Pick<Location, 'search' | 'host' | 'pr
           body: JSON.stringify(request),
         });
       } catch (error) {
-        return internalError(`Scout's server is not reachable (${errorText(error)}); is it still running?`);
+        return internalError(
+          `Scout's server is not reachable (${errorText(error)}); is it still running?`,
+        );
       }
 
       return readEnvelope<ResponseOf<C>>(response, channel);
@@ -117,8 +116,13 @@ async function readEnvelope<T>(response: Response, channel: string): Promise<Res
     // Fall through: a proxy error page or an empty body is not an envelope.
   }
 
-  const detail = response.status === 401 || response.status === 403 ? '; open the URL that `scout serve` printed, with its token' : '';
-  return internalError(`call '${channel}' returned HTTP ${response.status} without a result${detail}`);
+  const detail =
+    response.status === 401 || response.status === 403
+      ? '; open the URL that `scout serve` printed, with its token'
+      : '';
+  return internalError(
+    `call '${channel}' returned HTTP ${response.status} without a result${detail}`,
+  );
 }
 
 function eventSocketUrl(location: Pick<Location, 'host' | 'protocol'>, query: string): string {
@@ -203,7 +207,10 @@ class EventSocket {
 }
 
 /** Returns a failed envelope with code `internal`. */
-function internalError(message: string): { ok: false; error: { code: 'internal'; message: string } } {
+function internalError(message: string): {
+  ok: false;
+  error: { code: 'internal'; message: string };
+} {
   return { ok: false, error: { code: 'internal', message } };
 }
 

@@ -25,7 +25,7 @@ export function metricNumber(value: unknown): number | null {
 
 /**
  * Formats a number with up to `digits` significant digits, in exponent
- * notation when very small or very large; non-finite values read "NaN",
+ * notation when very small or very large. Non-finite values read "NaN",
  * "Infinity" or "-Infinity", and null or undefined read as MISSING.
  */
 export function formatNumber(value: unknown, digits = 4): string {
@@ -98,9 +98,4 @@ export function formatTime(iso: string | null | undefined): string {
 
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
-}
-
-/** Returns "1 trial" or "3 trials": `count` with the singular or plural noun. */
-export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
-  return `${count} ${count === 1 ? singular : pluralForm}`;
 }

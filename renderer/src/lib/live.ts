@@ -10,9 +10,9 @@ import { getClient, onDidReconnect } from './client';
 const RELOAD_DELAY_MS = 250;
 
 /**
- * Subscribes to events; `reload` runs once per burst of events that pass
- * `filter`, and `onEvent` (when given) sees every event at once. Returns a
- * function that unsubscribes and cancels a pending reload.
+ * Subscribes to events. `reload` runs once per burst of events that pass
+ * `filter`, and `onEvent` (when given) receives every event at once. Returns
+ * a function that unsubscribes and cancels a pending reload.
  */
 export function watchEvents(
   reload: () => void,

@@ -1,8 +1,8 @@
 /**
- * What the editor shows beside a hyperparameter: its exact candidate values
- * when there are few, otherwise a histogram of seeded draws binned on the
- * parameter's own scale (equal-width bins in log space for a log scale), so
- * a surprising combination of step and scale is visible before a study runs.
+ * Previews of hyperparameters for the editor. A parameter with few candidate
+ * values lists them exactly. Any other gets a histogram of seeded draws,
+ * binned with equal widths on its own scale (in log space for a log scale),
+ * so a surprising combination of step and scale shows before a study runs.
  */
 import { createRng } from '../../../shared/space/random';
 import { sampleValue } from '../../../shared/space/sample';
@@ -78,7 +78,8 @@ export function histogram(
     to: fromUnit(param, (i + 1) / binCount),
     count: 0,
   }));
-  const rng = createRng('scout-preview');
+  // A fixed seed per name keeps each histogram steady while the user types.
+  const rng = createRng(`scout-preview/${param.name}`);
 
   for (let i = 0; i < draws; i++) {
     const value = sampleValue(param, rng) as number;

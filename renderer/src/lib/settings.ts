@@ -7,8 +7,8 @@ import type { Direction } from '../../../shared/space/types';
 import type { ObjectiveMetric, StudySettings, Strategy } from '../../../shared/study';
 
 /**
- * The settings as the form holds them. Number inputs give null while empty;
- * the time limit is in minutes, because that is how people plan a run.
+ * The settings as the form stores them. Number inputs give null while empty,
+ * and the time limit is in minutes, because that is how people plan a run.
  */
 export interface SettingsForm {
   metric: ObjectiveMetric;
@@ -124,7 +124,8 @@ export function buildSettings(
     objective: { metric: form.metric, direction: form.direction },
     strategy: form.strategy,
     // The server checks gridPoints even for a random search, so an unused bad value is replaced.
-    gridPoints: form.strategy === 'grid' ? (form.gridPoints as number) : validGridPoints(form, base),
+    gridPoints:
+      form.strategy === 'grid' ? (form.gridPoints as number) : validGridPoints(form, base),
     trials: form.trials as number,
     seed: form.seed as number,
     epochs: form.epochs as number,
@@ -132,7 +133,11 @@ export function buildSettings(
     workers: form.workers as number,
     validationFraction: form.validationFraction as number,
   };
-  setOptional(settings, 'timeLimitSeconds', form.timeLimitMinutes === null ? undefined : Math.round(form.timeLimitMinutes * 60));
+  setOptional(
+    settings,
+    'timeLimitSeconds',
+    form.timeLimitMinutes === null ? undefined : Math.round(form.timeLimitMinutes * 60),
+  );
   setOptional(settings, 'trainLimit', form.trainLimit ?? undefined);
 
   return { settings, issues };

@@ -12,9 +12,12 @@ import type {
   SearchSpace,
   SpaceIssue,
 } from '../../../shared/space/types';
-import { MLP_KNOBS, type KnobSpec } from '../../../shared/templates/mlp';
+import { checkKnobs, findKnob } from '../../../shared/templates/bind';
 import { validateSpace } from '../../../shared/space/validate';
+import { candidateValues, countValues } from '../../../shared/space/values';
 import { formatNumber, formatValue } from './format';
+
+export { allowedTypes, checkKnobs, findKnob } from '../../../shared/templates/bind';
 
 /** A hyperparameter type as the type select offers it. */
 export type ParamType = Hyperparameter['type'];
@@ -54,19 +57,6 @@ let lastKey = 0;
 export function nextRowKey(): number {
   lastKey += 1;
   return lastKey;
-}
-
-/** Returns the MLP knob called `name`, or undefined. */
-export function findKnob(name: string): KnobSpec | undefined {
-  return MLP_KNOBS.find((knob) => knob.name === name);
-}
-
-/** Hyperparameter types that can drive `knob`: its own numeric type, a choice or a fixed value. */
-export function allowedTypes(knob: KnobSpec | undefined): ParamType[] {
-  if (!knob) {
-    return ['int', 'float', 'choice', 'boolean', 'fixed'];
-  }
-  return knob.type === 'choice' ? ['choice', 'fixed'] : [knob.type, 'choice', 'fixed'];
 }
 
 /**
@@ -130,14 +120,30 @@ export function changeRowType(row: ParamRow, type: ParamType): ParamRow {
   if (type === 'int' && row.scale === 'reverse_log') {
     changed.scale = 'linear';
   }
-  if (type === 'choice' && row.values.trim() === '' && knob?.values) {
-    changed.values = knob.values.join(', ');
+  if (type === 'choice' && row.values.trim() === '') {
+    changed.values = knob?.values?.join(', ') ?? listedValues(row) ?? '';
   }
   if (type === 'fixed' && row.value.trim() === '' && knob?.default !== undefined) {
     changed.value = String(knob.default);
   }
 
   return changed;
+}
+
+/** Largest grid turned into a choice's values when a numeric row becomes a choice. */
+const MAX_VALUES_FOR_CHOICE = 24;
+
+/** Returns a valid numeric row's candidate values as choice text, or undefined. */
+function listedValues(row: ParamRow): string | undefined {
+  if (row.type !== 'int' && row.type !== 'float') {
+    return undefined;
+  }
+
+  const param = paramFromRow(row);
+  if (validateSpace([param]).errors.length > 0 || countValues(param) > MAX_VALUES_FOR_CHOICE) {
+    return undefined;
+  }
+  return candidateValues(param)?.map(String).join(', ');
 }
 
 /**
@@ -149,7 +155,13 @@ export function rowFromParam(param: Hyperparameter): ParamRow {
   const row = emptyRow(typeof loose.name === 'string' ? loose.name : '');
   const type = loose.type;
 
-  if (type === 'int' || type === 'float' || type === 'choice' || type === 'boolean' || type === 'fixed') {
+  if (
+    type === 'int' ||
+    type === 'float' ||
+    type === 'choice' ||
+    type === 'boolean' ||
+    type === 'fixed'
+  ) {
     row.type = type;
   }
 
@@ -246,106 +258,6 @@ export function splitValues(text: string): ParamValue[] {
 }
 
 /**
- * Checks a space against the MLP template: every name is a knob, each
- * hyperparameter's type fits its knob, and bounds and values lie within what
- * the knob accepts. These are errors, because the trainer cannot use such a
- * value. Problems that `validateSpace` already reports (a missing or
- * non-numeric bound) are skipped here.
- */
-export function checkKnobs(space: SearchSpace): SpaceIssue[] {
-  const issues: SpaceIssue[] = [];
-
-  for (const param of space) {
-    const knob = findKnob(param.name);
-    const label = `hyperparameter '${param.name}'`;
-
-    if (param.name.trim() === '') {
-      continue;
-    }
-    if (!knob) {
-      const names = MLP_KNOBS.map((k) => k.name).join(', ');
-      issues.push({
-        name: param.name,
-        field: 'name',
-        message: `${label}: the MLP template has no knob of that name; use one of ${names}`,
-      });
-      continue;
-    }
-
-    if (!allowedTypes(knob).includes(param.type)) {
-      const types = allowedTypes(knob).join(', ');
-      issues.push({
-        name: param.name,
-        field: 'type',
-        message: `${label}: type ${param.type} does not fit the ${knob.type} knob; use one of ${types}`,
-      });
-      continue;
-    }
-
-    issues.push(...checkKnobValues(param, knob, label));
-  }
-
-  return issues;
-}
-
-function checkKnobValues(param: Hyperparameter, knob: KnobSpec, label: string): SpaceIssue[] {
-  switch (param.type) {
-    case 'int':
-    case 'float':
-      return (['min', 'max'] as const).flatMap((field) =>
-        checkKnobValue(param[field], knob, label, param.name, field),
-      );
-    case 'choice':
-      return param.values.flatMap((value) =>
-        checkKnobValue(value, knob, label, param.name, 'values'),
-      );
-    case 'fixed':
-      return checkKnobValue(param.value, knob, label, param.name, 'value');
-    case 'boolean':
-      return [];
-  }
-}
-
-/** Returns the issue of one value against `knob`, or none; non-numbers in numeric fields are validateSpace's job. */
-function checkKnobValue(
-  value: unknown,
-  knob: KnobSpec,
-  label: string,
-  name: string,
-  field: IssueField,
-): SpaceIssue[] {
-  const issue = (message: string): SpaceIssue[] => [{ name, field, message: `${label}: ${message}` }];
-  const shown = field === 'values' ? `value ${String(value)}` : `${field} ${String(value)}`;
-
-  if (knob.type === 'choice') {
-    if (value !== undefined && !(knob.values ?? []).includes(value as string)) {
-      return issue(`${shown} is not a ${knob.name}; use one of ${(knob.values ?? []).join(', ')}`);
-    }
-    return [];
-  }
-
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    // A numeric knob given a string or boolean in a choice or fixed value.
-    return field === 'values' || field === 'value'
-      ? issue(`${shown} is not a number; ${knob.name} takes numbers`)
-      : [];
-  }
-
-  if (knob.type === 'int' && !Number.isInteger(value)) {
-    return issue(`${shown} is not an integer; ${knob.name} takes whole numbers`);
-  }
-  if (knob.min !== undefined && (value < knob.min || (knob.minExclusive && value === knob.min))) {
-    const bound = knob.minExclusive ? `greater than ${knob.min}` : `at least ${knob.min}`;
-    return issue(`${shown} is out of range; ${knob.name} must be ${bound}`);
-  }
-  if (knob.max !== undefined && value > knob.max) {
-    return issue(`${shown} is out of range; ${knob.name} must be at most ${knob.max}`);
-  }
-
-  return [];
-}
-
-/**
  * Sorts issues to the rows they name: `rows[i]` gets the issues whose
  * hyperparameter name is row i's name, keyed by field (issues without a
  * field go under `name`). Issues that name no row are returned as `general`.
@@ -407,7 +319,7 @@ export function spaceToText(space: SearchSpace, format: SpaceFormat): string {
 /**
  * Reads a space from JSON or YAML text: a list of hyperparameters, or an
  * object with such a list under `space` (as in a study's exported settings).
- * Throws an Error that says what is wrong with the document; the
+ * Throws an Error that describes what is wrong with the document. The
  * hyperparameters themselves are checked later by validation.
  */
 export function spaceFromText(text: string): SearchSpace {
@@ -416,20 +328,25 @@ export function spaceFromText(text: string): SearchSpace {
     // YAML 1.2 is a superset of JSON, so one parser reads both formats.
     document = YAML.parse(text);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`the file is not valid JSON or YAML (${reason}); fix the syntax or export a space again`);
+    // The yaml package appends a code frame after the first line; the first line names the problem.
+    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+    throw new Error(
+      `the file is not valid JSON or YAML (${reason}); fix the syntax or export a space again`,
+    );
   }
 
   const list = isRecord(document) && Array.isArray(document.space) ? document.space : document;
   if (!Array.isArray(list)) {
     throw new Error(
-      'the file holds no list of hyperparameters; give a list, or an object with the list under "space"',
+      'the file contains no list of hyperparameters; give a list, or an object with the list under "space"',
     );
   }
 
   const bad = list.findIndex((item) => !isRecord(item));
   if (bad !== -1) {
-    throw new Error(`entry ${bad + 1} of the file is not a hyperparameter object; give each one a name and a type`);
+    throw new Error(
+      `entry ${bad + 1} of the file is not a hyperparameter object; give each one a name and a type`,
+    );
   }
 
   return list as SearchSpace;

@@ -60,7 +60,7 @@ export function objectivePoints(trials: TrialRecord[]): Point[] {
     .sort((a, b) => a.x - b.x);
 }
 
-/** A trial's objective as a number; a non-finite one may arrive as the string "NaN". */
+/** Returns a trial's objective as a number, because a non-finite one arrives as a string such as "NaN". */
 export function objectiveOf(trial: Pick<TrialRecord, 'objective'>): number | null {
   return metricNumber(trial.objective);
 }
@@ -82,9 +82,16 @@ export function sortTrials(
     const left = sortValue(a, key, direction);
     const right = sortValue(b, key, direction);
 
-    if (left === null || right === null) {
-      return left === right ? a.number - b.number : left === null ? 1 : -1;
+    if (left === null && right === null) {
+      return a.number - b.number;
     }
+    if (left === null) {
+      return 1;
+    }
+    if (right === null) {
+      return -1;
+    }
+
     const order = compareValues(left, right);
     return order === 0 ? a.number - b.number : sign * order;
   });
@@ -122,10 +129,12 @@ function compareValues(a: ParamValue, b: ParamValue): number {
 
 /** Objective metrics that fit a dataset's task, most used first. */
 export function metricsForTask(task: Task): ObjectiveMetric[] {
-  return task === 'classification' ? ['val_accuracy', 'val_loss'] : ['val_loss', 'val_mae', 'val_mse'];
+  return task === 'classification'
+    ? ['val_accuracy', 'val_loss']
+    : ['val_loss', 'val_mae', 'val_mse'];
 }
 
-/** The direction in which `metric` improves: accuracy up, losses and errors down. */
+/** Returns the direction in which `metric` improves: accuracy up, losses and errors down. */
 export function directionOf(metric: ObjectiveMetric): Direction {
   return metric === 'val_accuracy' ? 'maximize' : 'minimize';
 }

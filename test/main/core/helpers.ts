@@ -27,8 +27,7 @@ export function makeTempDir(prefix = 'scout-test-'): { dir: string; remove: () =
 
 /**
  * Settings of a quick study on MNIST: 600 training rows (a fifth held out
- * for validation), 200 test rows, 1 epoch, 1 worker. Training one trial
- * takes well under a second on the wasm backend.
+ * for validation), 200 test rows, 1 epoch, 1 worker.
  */
 export function quickSettings(overrides: Partial<StudySettings> = {}): StudySettings {
   return {
@@ -74,7 +73,9 @@ export function registerMnist(service: StudyService, name = 'mnist'): DatasetRec
  * Copies MNIST's training pair into `directory` and returns the copy as a
  * dataset source, for tests that change a registered file.
  */
-export function copyMnistTrainingPair(directory: string): Extract<DatasetSource, { format: 'idx' }> {
+export function copyMnistTrainingPair(
+  directory: string,
+): Extract<DatasetSource, { format: 'idx' }> {
   const original = mnistSource() as Extract<DatasetSource, { format: 'idx' }>;
   const images = path.join(directory, 'train-images-idx3-ubyte');
   const labels = path.join(directory, 'train-labels-idx1-ubyte');
@@ -91,19 +92,29 @@ export interface CliResult {
   stderr: string;
 }
 
+/** Options of a spawned CLI process. */
+export interface CliOptions {
+  env?: Record<string, string>;
+  /**
+   * Starts the CLI in a process group of its own, as a shell starts a
+   * foreground job, so a signal sent to the group also reaches its workers.
+   */
+  detached?: boolean;
+}
+
 /** Starts `scout ARGS` from source as a child process with output piped. */
-export function spawnCli(args: string[], env: Record<string, string> = {}): ChildProcess {
+export function spawnCli(args: string[], options: CliOptions = {}): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, ...args], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached,
   });
 }
 
 /** Runs `scout ARGS` to its end and returns its exit code and output. */
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const child = spawnCli(args, env);
-  return collectOutput(child);
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  return collectOutput(spawnCli(args, options));
 }
 
 /** Collects a child's output until it exits. */

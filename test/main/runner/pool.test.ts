@@ -110,7 +110,7 @@ describe('WorkerPool', () => {
     assert.equal(crashed.type, 'failed');
     assert.equal(
       crashed.type === 'failed' && crashed.reason,
-      'worker exited with code 1 during trial 7',
+      'the worker process exited with code 1 during the trial',
     );
     assert.equal(next.type, 'completed', next.type === 'failed' ? next.reason : undefined);
     assert.equal(exits.length, 1);
@@ -142,7 +142,7 @@ describe('WorkerPool', () => {
     assert.equal(slow.type, 'failed');
     assert.match(
       slow.type === 'failed' ? slow.reason : '',
-      /^trial 9 timed out after 1500 ms; its worker was killed/,
+      /^the trial timed out after 1500 ms and its worker was killed/,
     );
     assert.equal(exits.length, 1);
     assert.equal(exits[0]!.signal, 'SIGKILL');
@@ -216,6 +216,17 @@ describe('WorkerPool', () => {
   });
 });
 
+describe('WorkerPool.run', () => {
+  it('fails before start', async () => {
+    const pool = createPool();
+
+    const result = await pool.run(trial(41));
+
+    assert.equal(result.type, 'failed');
+    assert.match(result.type === 'failed' ? result.reason : '', /call start\(\) before run\(\)/);
+  });
+});
+
 describe('WorkerPool.close', () => {
   it('cancels the running trial', async () => {
     const pool = createPool();
@@ -236,13 +247,14 @@ describe('WorkerPool.close', () => {
 });
 
 describe('WorkerPool with 2 workers', () => {
-  it('runs trials in parallel', async () => {
+  it('runs trials in parallel, reproducibly', async () => {
     const pool = createPool({ size: 2 });
     const started: Array<[number, number]> = [];
     pool.on('trialStarted', (trialId, workerId) => started.push([trialId, workerId]));
     const infos = await pool.start();
 
-    const results = await Promise.all([pool.run(trial(21)), pool.run(trial(22))]);
+    // The same seed on two workers: each process must reproduce the other's metrics.
+    const results = await Promise.all([pool.run(trial(21)), pool.run(trial(22, {}, { seed: 21 }))]);
 
     assert.equal(infos.length, 2);
     assert.deepEqual(
@@ -250,6 +262,11 @@ describe('WorkerPool with 2 workers', () => {
       ['completed', 'completed'],
     );
     assert.notEqual(started[0]![1], started[1]![1], 'both trials ran on the same worker');
+    const [first, second] = results;
+    assert.deepEqual(
+      second!.type === 'completed' && second!.metrics,
+      first!.type === 'completed' && first!.metrics,
+    );
     await pool.close();
   });
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
@@ -8,13 +9,7 @@ import { Store, StoreError } from '../../../main/store';
 import { migrate, openDatabase } from '../../../main/store/database';
 import { LATEST_VERSION, MIGRATIONS } from '../../../main/store/migrations';
 import type { DatasetSource } from '../../../shared/dataset';
-import {
-  FIXTURES,
-  SMALL_SPACE,
-  deadPid,
-  makeTempDir,
-  quickSettings,
-} from '../core/helpers';
+import { FIXTURES, SMALL_SPACE, deadPid, makeTempDir, quickSettings } from '../core/helpers';
 
 const temp = makeTempDir('scout-store-');
 after(() => temp.remove());
@@ -206,6 +201,25 @@ describe('migrations', () => {
   });
 });
 
+describe('openDatabase', () => {
+  it('rejects a file that is not SQLite', () => {
+    const file = newFile();
+    fs.writeFileSync(file, 'sepal_length,sepal_width\n5.1,3.5\n'.repeat(50));
+
+    assert.throws(
+      () => openDatabase(file),
+      (error: unknown) => {
+        assert.ok(error instanceof StoreError);
+        assert.match(error.message, new RegExp(`cannot open database ${file}`));
+        assert.match(error.message, /file is not a database/);
+        assert.match(error.message, /--db/);
+        return true;
+      },
+    );
+    assert.match(fs.readFileSync(file, 'utf8'), /^sepal_length/);
+  });
+});
+
 describe('Store connection', () => {
   let store: Store;
   before(() => {
@@ -255,7 +269,7 @@ describe('Store connection', () => {
       .get(first.id) as { n: number };
     assert.equal(epochs.n, 0);
 
-    // A refined child outlives its parent and forgets it.
+    // A refined child outlives its parent, and its parent_id becomes null.
     const child = store.studies.get(childId);
     assert.ok(child);
     assert.equal(child.parentId, null);

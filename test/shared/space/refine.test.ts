@@ -115,8 +115,8 @@ describe('proposeRefinement numeric', () => {
 
     const { space } = proposeRefinement([units], trials, 'maximize', { topK: 2 });
 
-    // Units 2/6..3/6 widened by 1/24 give 53.8..152, snapped outward to 32..256.
-    assert.deepEqual(param(space, 'units'), { ...units, min: 32, max: 256 });
+    // Units 2/6..3/6 widened by 1/24 give 53.8..152, snapped to the nearest grid values 64..128.
+    assert.deepEqual(param(space, 'units'), { ...units, min: 64, max: 128 });
   });
 
   it('linear float step kept and snapped', () => {
@@ -142,8 +142,11 @@ describe('proposeRefinement numeric', () => {
     const trials = [trial({ layers: 3 }, 1), trial({ layers: 4 }, 1), trial({ layers: 9 }, 0)];
 
     const { space } = proposeRefinement([layers], trials, 'maximize', { topK: 2 });
+    const wide = proposeRefinement([layers], trials, 'maximize', { topK: 2, margin: 1 });
 
-    assert.deepEqual(param(space, 'layers'), { ...layers, min: 2, max: 5 });
+    // 3..4 widened by 0.25 on each side rounds back to 3..4; a margin of 1 reaches 2..5.
+    assert.deepEqual(param(space, 'layers'), { ...layers, min: 3, max: 4 });
+    assert.deepEqual(param(wide.space, 'layers'), { ...layers, min: 2, max: 5 });
   });
 
   it('agreeing top trials widen a little', () => {

@@ -70,18 +70,20 @@ function encodeValues(descr: string, values: number[]): Buffer {
     const at = i * size;
     switch (kind) {
       case 'f8':
-        littleEndian ? buffer.writeDoubleLE(value, at) : buffer.writeDoubleBE(value, at);
+        if (littleEndian) buffer.writeDoubleLE(value, at);
+        else buffer.writeDoubleBE(value, at);
         break;
       case 'f4':
-        littleEndian ? buffer.writeFloatLE(value, at) : buffer.writeFloatBE(value, at);
+        if (littleEndian) buffer.writeFloatLE(value, at);
+        else buffer.writeFloatBE(value, at);
         break;
       case 'i8':
-        littleEndian
-          ? buffer.writeBigInt64LE(BigInt(value), at)
-          : buffer.writeBigInt64BE(BigInt(value), at);
+        if (littleEndian) buffer.writeBigInt64LE(BigInt(value), at);
+        else buffer.writeBigInt64BE(BigInt(value), at);
         break;
       case 'i4':
-        littleEndian ? buffer.writeInt32LE(value, at) : buffer.writeInt32BE(value, at);
+        if (littleEndian) buffer.writeInt32LE(value, at);
+        else buffer.writeInt32BE(value, at);
         break;
       case 'u1':
       case 'b1':
