@@ -58,7 +58,7 @@ export function formatLeaderboard(study: StudyRecord, trials: TrialRecord[], cou
   const hasTest = ranked.some((trial) => trial.metrics?.[testMetric] !== undefined);
 
   const header = ['rank', 'trial', metric, ...(hasTest ? [testMetric] : []), ...names];
-  header.push('epochs', 'time', 'backend');
+  header.push('best_epoch', 'epochs', 'time', 'backend');
 
   const rows = ranked.map((trial, index) => [
     String(index + 1),
@@ -66,7 +66,8 @@ export function formatLeaderboard(study: StudyRecord, trials: TrialRecord[], cou
     formatNumber(trial.objective),
     ...(hasTest ? [formatNumber(trial.metrics?.[testMetric])] : []),
     ...names.map((name) => formatValue(trial.values[name])),
-    `${trial.bestEpoch ?? '-'}/${trial.epochsRun ?? '-'}`,
+    String(trial.bestEpoch ?? '-'),
+    String(trial.epochsRun ?? '-'),
     formatDuration(trial.durationMs),
     trial.backend ?? '-',
   ]);

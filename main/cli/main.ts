@@ -23,7 +23,7 @@ export function createProgram(): Command {
         .default('auto'),
     )
     .option('--keep-models <n>', 'trained models kept per study, best first', parseInteger, 3)
-    .showHelpAfterError();
+    .showHelpAfterError('(run scout --help, or scout COMMAND --help, for usage)');
 
   registerDatasetCommands(program);
   registerStudyCommands(program);

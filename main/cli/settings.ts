@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { formatZodError, studySettingsSchema } from '../../shared/api/schemas';
 import type { DatasetRecord, StudySettings } from '../../shared/study';
-import { defaultSettings } from '../core/defaults';
+import { defaultSettings } from '../../shared/defaults';
 import { ScoutError } from '../core/errors';
 
 /** Flags that override study settings, shared by `run`, `refine` and `demo`. */
@@ -21,6 +21,23 @@ export interface SettingFlags {
   objective?: StudySettings['objective']['metric'];
   direction?: StudySettings['objective']['direction'];
 }
+
+/** The command-line flag of each study setting, for naming it in errors. */
+const FLAG_NAMES: Record<string, string> = {
+  objective: '--objective and --direction',
+  strategy: '--strategy',
+  gridPoints: '--grid-points',
+  trials: '--trials',
+  timeLimitSeconds: '--time-limit',
+  seed: '--seed',
+  epochs: '--epochs',
+  patience: '--patience',
+  workers: '--workers',
+  validationFraction: '--validation',
+  trainLimit: '--train-limit',
+  testLimit: '--test-limit',
+  trialTimeoutSeconds: '--trial-timeout',
+};
 
 /** Parses a whole number flag, rejecting "3.5" and "abc" with a message naming the flag value. */
 export function parseInteger(value: string): number {
@@ -78,7 +95,11 @@ export function resolveSettings(
 
   const parsed = studySettingsSchema.safeParse(merged);
   if (!parsed.success) {
-    throw new ScoutError('invalid', `invalid study settings:\n${formatZodError(parsed.error)}`);
+    const message = formatZodError(parsed.error, (where) => {
+      const key = String(where[0]);
+      return FLAG_NAMES[key] ? `${key} (${FLAG_NAMES[key]})` : where.map(String).join('.');
+    });
+    throw new ScoutError('invalid', `invalid study settings:\n${message}`);
   }
   return parsed.data as StudySettings;
 }

@@ -59,11 +59,32 @@ export function readStudyFile(file: string): StudyFile {
   const document = Array.isArray(raw) ? { hyperparameters: raw } : raw;
   const parsed = studyFileSchema.safeParse(document);
   if (!parsed.success) {
-    throw new ScoutError('invalid', `${path.basename(file)}:\n${formatZodError(parsed.error)}`);
+    const message = formatZodError(parsed.error, (where) => describeLocation(document, where));
+    throw new ScoutError('invalid', `${path.basename(file)}:\n${message}`);
   }
 
   const { name, dataset, hyperparameters, ...settings } = parsed.data;
   return { name, dataset, hyperparameters: hyperparameters as SearchSpace, settings };
+}
+
+/**
+ * Names a location in a study file as a user reads it: a hyperparameter by
+ * its name (or its position, counted from 1, when it has none) and a setting
+ * by its key.
+ */
+function describeLocation(document: unknown, where: PropertyKey[]): string {
+  const [section, index, ...rest] = where;
+  if (section !== 'hyperparameters' || typeof index !== 'number') {
+    return where.map(String).join('.');
+  }
+
+  const entries = (document as { hyperparameters?: unknown[] }).hyperparameters ?? [];
+  const name = (entries[index] as { name?: unknown } | undefined)?.name;
+  const label =
+    typeof name === 'string' && name !== ''
+      ? `hyperparameter '${name}'`
+      : `hyperparameter ${index + 1}`;
+  return rest.length > 0 ? `${label} ${rest.map(String).join('.')}` : label;
 }
 
 /** Writes a search space (and optional settings) as a study file, YAML or JSON by extension. */

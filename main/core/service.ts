@@ -75,7 +75,8 @@ export class StudyService {
     if (this.store.datasets.findByName(name)) {
       throw new ScoutError(
         'conflict',
-        `a dataset named '${name}' exists already; pick another name or delete it first`,
+        `a dataset named '${name}' exists already (id ${this.store.datasets.findByName(name)!.id}); ` +
+          'register this one under another name',
       );
     }
 
@@ -188,6 +189,7 @@ export class StudyService {
    */
   createStudy(request: CreateStudyRequest): { study: StudyRecord; warnings: SpaceIssue[] } {
     const dataset = this.getDataset(request.datasetId);
+    this.checkNameFree(request.name);
     const warnings = this.checkSpace(request.space);
     this.checkSettings(request.settings, dataset);
     this.checkDatasetUnchanged(dataset);
@@ -227,7 +229,7 @@ export class StudyService {
   duplicateStudy(id: number, name?: string): StudyRecord {
     const study = this.getStudy(id);
     return this.createStudy({
-      name: name ?? `${study.name} (copy)`,
+      name: name ?? this.uniqueStudyName(`${study.name} (copy)`),
       datasetId: study.datasetId,
       template: 'mlp',
       space: study.space,
@@ -271,7 +273,7 @@ export class StudyService {
         throw new ScoutError(
           'conflict',
           `study '${study.name}' is ${study.status} with no trials left to run; ` +
-            'duplicate or refine it to run more',
+            'refine it or create a new study to run more trials',
         );
       }
     }
@@ -353,6 +355,13 @@ export class StudyService {
         study.settings.objective.direction,
         options,
       );
+      if (JSON.stringify(refinement.space) === JSON.stringify(study.space)) {
+        refinement.warnings.push({
+          message:
+            `the proposal equals the parent's space because the top ${refinement.top} trials ` +
+            'span every range; refine around fewer top trials or with a smaller margin',
+        });
+      }
       return { parentId: id, parentSpace: study.space, ...refinement };
     } catch (error) {
       throw new ScoutError('invalid', (error as Error).message);
@@ -459,6 +468,26 @@ export class StudyService {
     // This process does not run it either (it is not in `runs`), so its runner is gone. Only
     // this study is recovered: the others with this process's pid are running here.
     this.store.markInterrupted(study.id);
+  }
+
+  /** Returns `base`, or `base 2`, `base 3` and so on: the first name no study has. */
+  uniqueStudyName(base: string): string {
+    const taken = new Set(this.store.studies.list().map((study) => study.name));
+    let name = base;
+    for (let suffix = 2; taken.has(name); suffix++) {
+      name = `${base} ${suffix}`;
+    }
+    return name;
+  }
+
+  private checkNameFree(name: string): void {
+    const existing = this.store.studies.list().find((study) => study.name === name);
+    if (existing !== undefined) {
+      throw new ScoutError(
+        'conflict',
+        `a study named '${name}' exists already (id ${existing.id}); give this one another name`,
+      );
+    }
   }
 
   private countInterrupted(id: number): number {

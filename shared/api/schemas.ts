@@ -120,11 +120,18 @@ export const requestSchemas: Record<Channel, z.ZodType> = {
   'trials.epochs': z.object({ trialId: positiveInt }),
 };
 
-/** Formats a Zod error as one line per problem, each with its path ("settings.trials: ..."). */
-export function formatZodError(error: z.ZodError): string {
+/**
+ * Formats a Zod error as one line per problem, each led by where it is.
+ * `describePath` names a location in the user's terms; by default the path
+ * is written with dots ("settings.trials: ...").
+ */
+export function formatZodError(
+  error: z.ZodError,
+  describePath: (path: PropertyKey[]) => string = (path) => path.map(String).join('.'),
+): string {
   return error.issues
     .map((issue) => {
-      const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+      const where = issue.path.length > 0 ? `${describePath(issue.path)}: ` : '';
       return `${where}${issue.message}`;
     })
     .join('\n');

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
-import type { SpaceIssue } from '../../../shared/space/types';
+import type { SearchSpace, SpaceIssue } from '../../../shared/space/types';
 import type { StudyRecord } from '../../../shared/study';
 import type { StudyService } from '../../core/service';
 import { type CommandContext, type GlobalOptions, openContext, runInterruptible } from '../context';
@@ -145,14 +145,25 @@ interface RefineOptions extends SettingFlags {
   createOnly?: boolean;
 }
 
-/** Proposes, creates and runs a refined study of `parent`; returns the refined study. */
-export async function refineStudy(
+/** Reads an edited refined space and prints it beside the parent's bounds. */
+function readEditedSpace(parent: StudyRecord, file: string): SearchSpace {
+  const space = readStudyFile(file).hyperparameters;
+
+  console.log(`refined region from ${file}:`);
+  console.log(formatRefinement(parent.space, space));
+  return space;
+}
+
+/**
+ * Prints the proposed refined region of `parent` with its warnings. Returns
+ * the proposal, or undefined after writing it to `--write` for editing.
+ */
+function proposeSpace(
   context: CommandContext,
   parent: StudyRecord,
   options: RefineOptions,
-): Promise<StudyRecord | undefined> {
-  const { service } = context;
-  const proposal = service.proposeRefinement(parent.id, {
+): SearchSpace | undefined {
+  const proposal = context.service.proposeRefinement(parent.id, {
     topK: options.topK,
     topPercent: options.topPercent,
     margin: options.margin,
@@ -168,8 +179,24 @@ export async function refineStudy(
     console.log(`  scout refine ${parent.id} --space ${options.write}`);
     return undefined;
   }
+  return proposal.space;
+}
 
-  const space = options.space ? readStudyFile(options.space).hyperparameters : proposal.space;
+/** Proposes, creates and runs a refined study of `parent`; returns the refined study. */
+export async function refineStudy(
+  context: CommandContext,
+  parent: StudyRecord,
+  options: RefineOptions,
+): Promise<StudyRecord | undefined> {
+  const { service } = context;
+  const space = options.space
+    ? readEditedSpace(parent, options.space)
+    : proposeSpace(context, parent, options);
+
+  if (space === undefined) {
+    return undefined;
+  }
+
   const dataset = service.getDataset(parent.datasetId);
   const settings = resolveSettings(
     dataset,
@@ -177,7 +204,7 @@ export async function refineStudy(
     options,
   );
   const { study, warnings } = service.createStudy({
-    name: options.name ?? `${parent.name}-refined`,
+    name: options.name ?? service.uniqueStudyName(`${parent.name}-refined`),
     datasetId: parent.datasetId,
     template: 'mlp',
     space,

@@ -5,6 +5,7 @@
  */
 import type { Direction } from '../../../shared/space/types';
 import type { ObjectiveMetric, StudySettings, Strategy } from '../../../shared/study';
+import { defaultSettings } from '../../../shared/defaults';
 
 /**
  * The settings as the form stores them. Number inputs give null while empty,
@@ -45,22 +46,9 @@ const LIMITS = {
 /** Grid points per continuous axis unless the user sets them. */
 const DEFAULT_GRID_POINTS = 3;
 
-/** Starting values of the form: a 25-trial random search, 10 epochs, 2 workers. */
+/** Starting values of the form: the same defaults the CLI uses for a classification dataset. */
 export function defaultSettingsForm(): SettingsForm {
-  return {
-    metric: 'val_accuracy',
-    direction: 'maximize',
-    strategy: 'random',
-    gridPoints: DEFAULT_GRID_POINTS,
-    trials: 25,
-    timeLimitMinutes: null,
-    seed: 42,
-    epochs: 10,
-    patience: 3,
-    workers: 2,
-    validationFraction: 0.2,
-    trainLimit: null,
-  };
+  return settingsFormFrom(defaultSettings('classification'));
 }
 
 /** Returns the form filled from stored settings, as when refining or repeating a study. */

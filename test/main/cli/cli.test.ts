@@ -325,7 +325,7 @@ describe('scout studies', () => {
   it('resume of a completed study fails', async () => {
     failed(
       await scout('resume', '1'),
-      /study 'cli-coarse' is completed with no trials left to run; duplicate or refine it/,
+      /study 'cli-coarse' is completed with no trials left to run; refine it or create a new study/,
     );
   });
 

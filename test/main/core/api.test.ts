@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ScoutEvent } from '../../../shared/api/contract';
 import type { DatasetRecord, StudyRecord, StudySettings } from '../../../shared/study';
 import { createApiHandler, toWireValue, type ApiHandler } from '../../../main/core/api';
-import { defaultSettings } from '../../../main/core/defaults';
+import { defaultSettings } from '../../../shared/defaults';
 import { FIXTURES, makeTempDir, openService, waitFor, type ServiceHandle } from './helpers';
 
 const temp = makeTempDir('scout-api-');

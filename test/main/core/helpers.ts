@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { StudyService, type ServiceOptions } from '../../../main/core/service';
-import { defaultSettings } from '../../../main/core/defaults';
+import { defaultSettings } from '../../../shared/defaults';
 import { mnistSource } from '../../../main/runner/data';
 import { Store } from '../../../main/store';
 import type { DatasetSource } from '../../../shared/dataset';

@@ -29,10 +29,13 @@ after(() => {
   temp.remove();
 });
 
+let created = 0;
+
 /** Creates a study of `count` queued trials; returns it with its model folder. */
 function createStudy(count: number): { study: StudyRecord; folder: string } {
+  created += 1;
   const { study } = handle.service.createStudy({
-    name: `models-${count}`,
+    name: `models-${created}`,
     datasetId,
     template: 'mlp',
     space: SMALL_SPACE,
@@ -127,7 +130,10 @@ describe('readModelFiles', () => {
       (error: unknown) => {
         assert.ok(error instanceof ScoutError);
         assert.equal(error.code, 'not-found');
-        assert.match(error.message, /no saved model for trial 1 of study 'models-1'/);
+        assert.match(
+          error.message,
+          new RegExp(`no saved model for trial 1 of study '${study.name}'`),
+        );
         return true;
       },
     );

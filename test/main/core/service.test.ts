@@ -668,7 +668,7 @@ describe('StudyService studies', () => {
 
     const studies = countRows('studies');
     assertScoutError(
-      () => handle.service.createStudy(request),
+      () => handle.service.createStudy({ ...request, name: 'on-copy-again' }),
       'dataset',
       /files of dataset 'mnist-copy' changed since it was registered/,
     );

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import type { Result, ScoutEvent } from '../../../shared/api/contract';
 import type { DatasetRecord, StudyRecord } from '../../../shared/study';
-import { defaultSettings } from '../../../main/core/defaults';
+import { defaultSettings } from '../../../shared/defaults';
 import {
   CONTENT_SECURITY_POLICY,
   MAX_BODY_BYTES,

@@ -1,5 +1,5 @@
-import type { Task } from '../../shared/dataset';
-import type { StudySettings } from '../../shared/study';
+import type { Task } from './dataset';
+import type { StudySettings } from './study';
 
 /**
  * Returns the settings a study gets for what the user leaves out. The
@@ -16,8 +16,8 @@ export function defaultSettings(task: Task): StudySettings {
     gridPoints: 3,
     trials: 25,
     seed: 0,
-    epochs: 5,
-    patience: 2,
+    epochs: 10,
+    patience: 3,
     workers: 1,
     validationFraction: 0.2,
   };
