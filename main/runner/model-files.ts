@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { LayersModel, io } from '@tensorflow/tfjs';
 import type { Tf } from './backend';
+import type { PreparedDataset } from './data/types';
 
 /** File names of a saved model, the layout tf.loadLayersModel('file://.../model.json') reads. */
 export const MODEL_JSON = 'model.json';
@@ -13,6 +14,29 @@ export const WEIGHTS_BIN = 'weights.bin';
  * It works without tfjs-node because the files are written here through
  * tf.io.withSaveHandler.
  */
+/** File beside model.json that records how inputs were prepared for training. */
+export const PREPROCESSING_JSON = 'preprocessing.json';
+
+/**
+ * Writes what a user of the exported model needs besides its weights: the
+ * task, the class names in output order, the feature names and the
+ * normalisation the trainer applied. New inputs must be normalised the same
+ * way before `model.predict`.
+ */
+export function savePreprocessing(directory: string, data: PreparedDataset): void {
+  const preprocessing = {
+    task: data.task,
+    features: data.features,
+    featureNames: data.featureNames ?? null,
+    classes: data.classes,
+    classNames: data.classNames ?? null,
+    normalisation: data.normalisation ?? null,
+  };
+
+  fs.mkdirSync(directory, { recursive: true });
+  fs.writeFileSync(path.join(directory, PREPROCESSING_JSON), `${JSON.stringify(preprocessing)}\n`);
+}
+
 export async function saveModelTo(tf: Tf, model: LayersModel, directory: string): Promise<void> {
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {

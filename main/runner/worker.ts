@@ -15,7 +15,7 @@ import type { PreparedDataset } from './data/types';
 import { loadDataset } from './data';
 import { selectBackend, type Tf } from './backend';
 import type { LayersModel } from '@tensorflow/tfjs';
-import { saveModelTo } from './model-files';
+import { saveModelTo, savePreprocessing } from './model-files';
 import { resolveKnobs } from './templates/mlp';
 import { trainTrial, type TrainOptions } from './train';
 import type {
@@ -132,7 +132,7 @@ async function runTrial(
 
   let saveProblem: string | undefined;
   if (outcome.status === 'completed' && outcome.model !== undefined) {
-    saveProblem = await saveAndDispose(tf, outcome.model, message.modelPath!);
+    saveProblem = await saveAndDispose(tf, outcome.model, data, message.modelPath!);
   }
   const durationMs = Date.now() - started;
   const numTensorsAfter = tf.memory().numTensors;
@@ -169,14 +169,16 @@ async function runTrial(
   log.debug({ trialId, status: outcome.status, durationMs }, 'trial ended');
 }
 
-/** Saves the best model and disposes it; returns the reason when saving failed. */
+/** Saves the best model with its preprocessing and disposes it; returns the reason when saving failed. */
 async function saveAndDispose(
   tf: Tf,
   model: LayersModel,
+  data: PreparedDataset,
   directory: string,
 ): Promise<string | undefined> {
   try {
     await saveModelTo(tf, model, directory);
+    savePreprocessing(directory, data);
     return undefined;
   } catch (error) {
     log.error({ directory, err: error }, 'could not save the trained model');

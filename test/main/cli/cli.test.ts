@@ -259,7 +259,11 @@ describe('scout studies', () => {
     assert.match(result.stderr, /copied the model of trial \d to /);
     const document = JSON.parse(fs.readFileSync(out, 'utf8'));
     assert.match(result.stderr, new RegExp(`trial ${document.trial.number} `));
-    assert.deepEqual(fs.readdirSync(modelFolder).sort(), ['model.json', 'weights.bin']);
+    assert.deepEqual(fs.readdirSync(modelFolder).sort(), [
+      'model.json',
+      'preprocessing.json',
+      'weights.bin',
+    ]);
   });
 
   it('refine runs a refined study', async () => {

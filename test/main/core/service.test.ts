@@ -643,7 +643,7 @@ describe('StudyService studies', () => {
         group.paths.map((file) => path.normalize(file)),
       );
       assert.ok(weightFiles.length > 0);
-      assert.deepEqual([...weightFiles, 'model.json'].sort(), model.files);
+      assert.deepEqual([...weightFiles, 'model.json', 'preprocessing.json'].sort(), model.files);
       for (const weights of weightFiles) {
         assert.ok(fs.statSync(path.join(model.directory, weights)).size > 0);
       }

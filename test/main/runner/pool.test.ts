@@ -186,7 +186,17 @@ describe('WorkerPool', () => {
 
     assert.equal(result.type, 'completed');
     assert.equal(result.type === 'completed' && result.modelPath, modelPath);
-    assert.deepEqual(fs.readdirSync(modelPath).sort(), ['model.json', 'weights.bin']);
+    assert.deepEqual(fs.readdirSync(modelPath).sort(), [
+      'model.json',
+      'preprocessing.json',
+      'weights.bin',
+    ]);
+    const preprocessing = JSON.parse(
+      fs.readFileSync(path.join(modelPath, 'preprocessing.json'), 'utf8'),
+    );
+    assert.equal(preprocessing.features, 784);
+    assert.equal(preprocessing.classes, 10);
+    assert.deepEqual(preprocessing.normalisation, { method: 'scale', divisor: 255 });
     assert.equal(result.type === 'completed' && result.numTensorsAfter, ready.numTensors);
     fs.rmSync(directory, { recursive: true, force: true });
   });
