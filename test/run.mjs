@@ -41,9 +41,13 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+// Tests provoke failures on purpose, and the warnings those log would bury
+// the test report; SCOUT_LOG_LEVEL=warn (or debug) shows them again.
+const env = { ...process.env, SCOUT_LOG_LEVEL: process.env.SCOUT_LOG_LEVEL ?? 'error' };
+
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=1', ...files],
-  { stdio: 'inherit' },
+  { stdio: 'inherit', env },
 );
 process.exit(result.status ?? 1);

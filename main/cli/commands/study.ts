@@ -197,7 +197,7 @@ export async function refineStudy(
     return undefined;
   }
 
-  const dataset = service.getDataset(parent.datasetId);
+  const dataset = service.datasets.get(parent.datasetId);
   const settings = resolveSettings(
     dataset,
     { ...parent.settings, seed: parent.settings.seed + 1, timeLimitSeconds: undefined },
@@ -240,7 +240,7 @@ export function registerStudyCommands(program: Command): void {
         throw new Error(`${file} names no dataset; add 'dataset: NAME' to it or pass --dataset`);
       }
 
-      const dataset = context.service.getDataset(datasetName);
+      const dataset = context.service.datasets.get(datasetName);
       const settings = resolveSettings(dataset, studyFile.settings, options);
       const name = options.name ?? studyFile.name ?? path.parse(file).name;
       const { study, warnings } = context.service.createStudy({

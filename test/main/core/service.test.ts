@@ -78,7 +78,7 @@ function nextEvent(studyId: number, match: (event: ScoutEvent) => boolean): Prom
 }
 
 describe('StudyService datasets', () => {
-  it('addDataset records the MNIST summary', () => {
+  it('datasets.add records the MNIST summary', () => {
     assert.equal(mnist.format, 'idx');
     assert.equal(mnist.task, 'classification');
     assert.equal(mnist.rows, 60000);
@@ -86,17 +86,17 @@ describe('StudyService datasets', () => {
     assert.equal(mnist.classes, 10);
     assert.equal(mnist.testRows, 10000);
     assert.match(mnist.contentHash, /^[0-9a-f]{64}$/);
-    assert.deepEqual(handle.service.getDataset('mnist'), mnist);
+    assert.deepEqual(handle.service.datasets.get('mnist'), mnist);
   });
 
-  it('addDataset rejects a taken name', () => {
+  it('datasets.add rejects a taken name', () => {
     assertScoutError(() => registerMnist(handle.service), 'conflict', /'mnist' exists already/);
-    assert.equal(handle.service.listDatasets().length, 1);
+    assert.equal(handle.service.datasets.list().length, 1);
   });
 
-  it('getDataset of unknown name is not-found', () => {
+  it('datasets.get of unknown name is not-found', () => {
     assertScoutError(
-      () => handle.service.getDataset('fashion'),
+      () => handle.service.datasets.get('fashion'),
       'not-found',
       /no dataset 'fashion'/,
     );
@@ -461,7 +461,7 @@ describe('StudyService studies', () => {
   });
 
   it('refined study must share the dataset', () => {
-    const iris = handle.service.addDataset('iris', {
+    const iris = handle.service.datasets.add('iris', {
       format: 'csv',
       path: path.join(FIXTURES, 'iris.csv'),
       target: 'species',
@@ -483,11 +483,11 @@ describe('StudyService studies', () => {
     );
     assert.equal(countRows('studies'), studies);
     assertScoutError(
-      () => handle.service.deleteDataset(mnist.id),
+      () => handle.service.datasets.delete(mnist.id),
       'conflict',
       /dataset 'mnist' is used by \d+ studies/,
     );
-    handle.service.deleteDataset(iris.id);
+    handle.service.datasets.delete(iris.id);
   });
 
   it('duplicateStudy copies space and settings', () => {
@@ -654,7 +654,7 @@ describe('StudyService studies', () => {
     const copyDirectory = path.join(temp.dir, 'mnist-copy');
     fs.mkdirSync(copyDirectory);
     const source = copyMnistTrainingPair(copyDirectory);
-    const dataset = handle.service.addDataset('mnist-copy', source);
+    const dataset = handle.service.datasets.add('mnist-copy', source);
     const request = {
       name: 'on-copy',
       datasetId: dataset.id,

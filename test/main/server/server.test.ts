@@ -189,7 +189,7 @@ describe('API authorisation', () => {
       method: 'POST',
       body: JSON.stringify({ name: 'sneaky', source: IRIS_SOURCE }),
     });
-    const datasets = handle.service.listDatasets().map((dataset) => dataset.name);
+    const datasets = handle.service.datasets.list().map((dataset) => dataset.name);
 
     assert.equal(response.status, 401);
     assert.ok(!datasets.includes('sneaky'));
