@@ -156,7 +156,11 @@ describe('web mode workflow', () => {
     const errorText = await page.getByTestId('dataset-add-error').textContent();
     const expected = (() => {
       try {
-        app.service.datasets.add('broken', { format: 'idx', images: missing, labels: MNIST.labels });
+        app.service.datasets.add('broken', {
+          format: 'idx',
+          images: missing,
+          labels: MNIST.labels,
+        });
       } catch (error) {
         return (error as Error).message;
       }

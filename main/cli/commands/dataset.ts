@@ -103,8 +103,8 @@ export function registerDatasetCommands(program: Command): void {
     .action((_options: unknown, command: Command) => {
       const context = openContext(command.optsWithGlobals<GlobalOptions>());
       try {
-        const rows = context.service
-          .datasets.list()
+        const rows = context.service.datasets
+          .list()
           .map((record) => [
             String(record.id),
             record.name,
