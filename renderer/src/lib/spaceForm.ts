@@ -299,16 +299,28 @@ export interface SpaceCheck {
   warnings: SpaceIssue[];
 }
 
-/** Converts `rows` and checks the space with `validateSpace` and against the MLP knobs. */
+/**
+ * Converts `rows` and checks the space with `validateSpace` and against the
+ * MLP knobs. A knob error on a field that `validateSpace` already flags is
+ * dropped, because both often describe one mistake (min 0 on a log scale is
+ * also below the learning rate's range), and the field shows one error.
+ */
 export function checkRows(rows: ParamRow[]): SpaceCheck {
   const space = spaceFromRows(rows);
   const report = validateSpace(space);
+  const flagged = new Set(report.errors.map(issueFieldKey));
+  const knobErrors = checkKnobs(space).filter((issue) => !flagged.has(issueFieldKey(issue)));
 
   return {
     space,
-    errors: [...report.errors, ...checkKnobs(space)],
+    errors: [...report.errors, ...knobErrors],
     warnings: report.warnings,
   };
+}
+
+/** Returns a key of the hyperparameter and field of an issue; no field means `name`, as in `issuesByRow`. */
+function issueFieldKey(issue: SpaceIssue): string {
+  return `${issue.name ?? ''}\u0000${issue.field ?? 'name'}`;
 }
 
 /** Writes a space as a JSON or YAML document: a list of hyperparameters. */

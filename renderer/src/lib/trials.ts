@@ -2,6 +2,7 @@
  * Trial-table and chart helpers of the study view. Pure functions, so they
  * are unit-tested under Node.
  */
+import type { ScoutEvent } from '../../../shared/api/contract';
 import { isBetter, isFiniteObjective } from '../../../shared/space/rank';
 import type { Direction, ParamValue } from '../../../shared/space/types';
 import type { ObjectiveMetric, TrialRecord } from '../../../shared/study';
@@ -154,4 +155,37 @@ export function curvePoints(
   }
 
   return points.sort((a, b) => a.x - b.x);
+}
+
+/** A trial event that changes a trial's row: the trial started or ended. */
+export type TrialStatusEvent = Extract<ScoutEvent, { type: 'trial-started' | 'trial-ended' }>;
+
+/**
+ * Returns `trials` with the row of the event's trial updated: running after
+ * `trial-started`, and the final status, objective, error and backend after
+ * `trial-ended`. The table then agrees with the study's status at once,
+ * because the service emits `trial-ended` before the `study-status` that
+ * ends a run. Duration and metrics arrive with the next reload. An event of
+ * a trial not in the list returns the list unchanged.
+ */
+export function applyTrialEvent(trials: TrialRecord[], event: TrialStatusEvent): TrialRecord[] {
+  if (!trials.some((trial) => trial.id === event.trialId)) {
+    return trials;
+  }
+
+  return trials.map((trial) => {
+    if (trial.id !== event.trialId) {
+      return trial;
+    }
+    if (event.type === 'trial-started') {
+      return { ...trial, status: 'running', error: null };
+    }
+    return {
+      ...trial,
+      status: event.status,
+      objective: event.objective,
+      error: event.error,
+      backend: event.backend,
+    };
+  });
 }
