@@ -63,7 +63,7 @@ export function registerDemoCommand(program: Command): void {
     )
     .option('--trials <n>', 'trials of the coarse study', parseInteger, 25)
     .option('--refined-trials <n>', 'trials of the refined study', parseInteger, 25)
-    .option('--train-limit <rows>', 'training rows used (a quick subset)', parseInteger, 4000)
+    .option('--train-limit <rows>', 'training rows used (a quick subset)', parseInteger, 10000)
     .option('--full', 'train on all 60000 training rows (slow on a CPU)')
     .option('--epochs <n>', 'epochs per trial', parseInteger, 3)
     .option('--workers <n>', 'trials that train at once', parseInteger, 2)
