@@ -115,8 +115,9 @@ export class StudyRun {
     try {
       await this.pool!.start();
     } catch (error) {
-      // The dataset or backend failed to load: no trial has started, so the
-      // study goes back to its state before the run and keeps its queue.
+      // The dataset or backend failed to load before any trial started, so
+      // the study keeps its whole queue and is marked interrupted, ready to
+      // resume once the data loads again.
       const { store } = this.context;
       store.transaction(() => {
         store.studies.setStatus(study.id, 'interrupted');
@@ -127,6 +128,7 @@ export class StudyRun {
     }
   }
 
+  /** Returns when this run stops starting trials; a resumed study gets its time limit anew. */
   private deadline(study: StudyRecord): number {
     const limit = study.settings.timeLimitSeconds;
     return limit === undefined ? Infinity : Date.now() + limit * 1000;
