@@ -22,3 +22,14 @@ export function defaultSettings(task: Task): StudySettings {
     validationFraction: 0.2,
   };
 }
+
+/**
+ * Returns the settings of a refined study of a study with `parent`
+ * settings. The seed moves on by one: with the parent's seed, every
+ * hyperparameter the refinement left unchanged would repeat the parent's
+ * draws trial for trial. A time limit is not carried over.
+ */
+export function refinedSettings(parent: StudySettings): StudySettings {
+  const { timeLimitSeconds: _timeLimit, ...rest } = parent;
+  return { ...rest, seed: (parent.seed + 1) % 2 ** 31 };
+}

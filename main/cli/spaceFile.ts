@@ -59,6 +59,13 @@ export function readStudyFile(file: string): StudyFile {
   const document = Array.isArray(raw) ? { hyperparameters: raw } : raw;
   const parsed = studyFileSchema.safeParse(document);
   if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      if (issue.code === 'unrecognized_keys' && issue.path.length === 0) {
+        const known = Object.keys(studyFileSchema.shape).join(', ');
+        (issue as { message: string }).message =
+          `unknown key ${issue.keys.join(', ')}; a study file takes ${known}`;
+      }
+    }
     const message = formatZodError(parsed.error, (where) => describeLocation(document, where));
     throw new ScoutError('invalid', `${path.basename(file)}:\n${message}`);
   }

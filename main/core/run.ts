@@ -100,7 +100,9 @@ export class StudyRun {
     const { store } = this.context;
 
     store.transaction(() => {
-      store.trials.requeue(this.studyId, false);
+      // Resuming runs what an earlier run left: interrupted trials, and those
+      // cancelled by the user or by a time limit. Finished trials never rerun.
+      store.trials.requeue(this.studyId, true);
       store.studies.setStatus(this.studyId, 'running');
       store.studies.setRunner(this.studyId, process.pid);
     });
@@ -278,7 +280,9 @@ export class StudyRun {
               study.id,
               `the study's time limit of ${limit} s was reached before this trial ran`,
             );
-            const note = `time limit of ${limit} s reached; ${cancelled} queued trials were cancelled`;
+            const note =
+              `time limit of ${limit} s reached; ${cancelled} queued trials were cancelled ` +
+              '(resume the study to run them)';
             store.studies.setNote(study.id, [study.note, note].filter(Boolean).join('; '));
           }
           store.studies.setStatus(study.id, 'completed');

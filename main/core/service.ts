@@ -179,7 +179,7 @@ export class StudyService {
     }
     if (study.status === 'completed' || study.status === 'cancelled') {
       const queued = this.store.trials.listQueued(id).length;
-      if (queued === 0 && this.countInterrupted(id) === 0) {
+      if (queued === 0 && this.countResumable(id) === 0) {
         throw new ScoutError(
           'conflict',
           `study '${study.name}' is ${study.status} with no trials left to run; ` +
@@ -400,9 +400,12 @@ export class StudyService {
     }
   }
 
-  private countInterrupted(id: number): number {
-    return this.store.trials.listByStudy(id).filter((trial) => trial.status === 'interrupted')
-      .length;
+  /** Counts trials that a resume runs again: interrupted and cancelled ones. */
+  private countResumable(id: number): number {
+    const resumable = this.store.trials
+      .listByStudy(id)
+      .filter((trial) => trial.status === 'interrupted' || trial.status === 'cancelled');
+    return resumable.length;
   }
 
   private checkSpace(space: SearchSpace): SpaceIssue[] {

@@ -44,7 +44,14 @@ export async function selectBackend(
   preferred: BackendPreference = 'auto',
 ): Promise<SelectedBackend> {
   if (preferred !== 'auto') {
-    return tryBackend(preferred);
+    try {
+      return await tryBackend(preferred);
+    } catch (error) {
+      throw new Error(
+        `backend '${preferred}' is not available (${errorMessage(error)}); ` +
+          `install ${BACKEND_PACKAGES[preferred]} or use --backend auto`,
+      );
+    }
   }
 
   const reasons: string[] = [];
@@ -60,6 +67,14 @@ export async function selectBackend(
 
   throw new Error(`no TF.js backend could be initialised (${reasons.join('; ')})`);
 }
+
+/** The npm package each backend needs. */
+const BACKEND_PACKAGES: Record<BackendName, string> = {
+  'tensorflow-gpu': '@tensorflow/tfjs-node-gpu (with CUDA)',
+  tensorflow: '@tensorflow/tfjs-node',
+  wasm: '@tensorflow/tfjs-backend-wasm',
+  cpu: '@tensorflow/tfjs',
+};
 
 /** Maps the name `tf.getBackend()` returns to the name Scout shows. */
 export function userFacingBackendName(tfBackend: string, nativeGpu: boolean): string {

@@ -302,10 +302,13 @@ export class WorkerPool {
     this.dispatch();
   }
 
-  /** A worker that cannot load the dataset will not do better on retry, so the pool stops taking trials. */
+  /**
+   * A worker that cannot load the dataset or its backend will not do better
+   * on retry, so the pool stops taking trials.
+   */
   private onLoadFailed(reason: string): void {
-    this.loadFailure = `the worker could not load the dataset: ${reason}`;
-    log.error({ reason }, 'worker could not load the dataset');
+    this.loadFailure = `the worker could not start: ${reason}`;
+    log.error({ reason }, 'worker could not load its backend or dataset');
 
     this.whenStarted?.reject(new Error(this.loadFailure));
     this.whenStarted = undefined;

@@ -11,33 +11,60 @@ const paramValue = z.union([z.number(), z.string(), z.boolean()]);
 
 const name = z.string().min(1, 'a hyperparameter needs a name');
 
+/**
+ * Returns schema options whose message for an unknown key lists the keys
+ * that are allowed, so a typo such as `stepp` points at `step`.
+ */
+function allowedKeys(what: string, keys: string[]) {
+  return {
+    error: (issue: { code?: string; keys?: string[] }) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown key ${issue.keys?.join(', ')}; ${what} takes ${keys.join(', ')}`
+        : undefined,
+  };
+}
+
+const numericKeys = ['name', 'type', 'min', 'max', 'step', 'scale'];
+
 /** One hyperparameter as written in a space file or sent by the form. */
 export const hyperparameterSchema = z.discriminatedUnion('type', [
-  z.strictObject({
-    name,
-    type: z.literal('int'),
-    min: z.number(),
-    max: z.number(),
-    step: z.number().optional(),
-    scale: z.enum(['linear', 'log']).optional(),
-  }),
-  z.strictObject({
-    name,
-    type: z.literal('float'),
-    min: z.number(),
-    max: z.number(),
-    step: z.number().optional(),
-    scale: z.enum(['linear', 'log', 'reverse_log']).optional(),
-  }),
-  z.strictObject({ name, type: z.literal('choice'), values: z.array(paramValue) }),
-  z.strictObject({ name, type: z.literal('boolean') }),
-  z.strictObject({ name, type: z.literal('fixed'), value: paramValue }),
+  z.strictObject(
+    {
+      name,
+      type: z.literal('int'),
+      min: z.number(),
+      max: z.number(),
+      step: z.number().optional(),
+      scale: z.enum(['linear', 'log']).optional(),
+    },
+    allowedKeys('an int', numericKeys),
+  ),
+  z.strictObject(
+    {
+      name,
+      type: z.literal('float'),
+      min: z.number(),
+      max: z.number(),
+      step: z.number().optional(),
+      scale: z.enum(['linear', 'log', 'reverse_log']).optional(),
+    },
+    allowedKeys('a float', numericKeys),
+  ),
+  z.strictObject(
+    { name, type: z.literal('choice'), values: z.array(paramValue) },
+    allowedKeys('a choice', ['name', 'type', 'values']),
+  ),
+  z.strictObject({ name, type: z.literal('boolean') }, allowedKeys('a boolean', ['name', 'type'])),
+  z.strictObject(
+    { name, type: z.literal('fixed'), value: paramValue },
+    allowedKeys('a fixed hyperparameter', ['name', 'type', 'value']),
+  ),
 ]);
 
 /** A search space: a list of hyperparameters. */
 export const searchSpaceSchema = z.array(hyperparameterSchema);
 
-const positiveInt = z.number().int().positive();
+const positiveInt = z.number().int('must be a whole number').positive('must be at least 1');
 
 /** Study settings; every field is required here, the CLI and form fill defaults first. */
 export const studySettingsSchema = z.object({
@@ -46,21 +73,28 @@ export const studySettingsSchema = z.object({
     direction: z.enum(['maximize', 'minimize']),
   }),
   strategy: z.enum(['random', 'grid']),
-  gridPoints: z.number().int().min(2).max(100),
-  trials: positiveInt.max(100000),
-  timeLimitSeconds: z.number().positive().optional(),
+  gridPoints: z
+    .number()
+    .int('must be a whole number')
+    .min(2, 'must be at least 2')
+    .max(100, 'must be at most 100'),
+  trials: positiveInt.max(100000, 'must be at most 100000'),
+  timeLimitSeconds: z.number().positive('must be a number of seconds above 0').optional(),
   seed: z
     .number()
-    .int()
-    .min(0)
-    .max(2 ** 31 - 1),
-  epochs: positiveInt.max(10000),
-  patience: z.number().int().min(0),
-  workers: positiveInt.max(64),
-  validationFraction: z.number().gt(0).lt(1),
+    .int('must be a whole number')
+    .min(0, 'must be from 0 to 2147483647')
+    .max(2 ** 31 - 1, 'must be from 0 to 2147483647'),
+  epochs: positiveInt.max(10000, 'must be at most 10000'),
+  patience: z.number().int('must be a whole number').min(0, 'must be 0 (off) or more'),
+  workers: positiveInt.max(64, 'must be at most 64'),
+  validationFraction: z
+    .number()
+    .gt(0, 'must be between 0 and 1, such as 0.2')
+    .lt(1, 'must be between 0 and 1, such as 0.2'),
   trainLimit: positiveInt.optional(),
   testLimit: positiveInt.optional(),
-  trialTimeoutSeconds: z.number().positive().optional(),
+  trialTimeoutSeconds: z.number().positive('must be a number of seconds above 0').optional(),
 });
 
 const task = z.enum(['classification', 'regression']);

@@ -88,9 +88,13 @@ export function registerDatasetCommands(program: Command): void {
       try {
         const record = context.service.datasets.add(name, sourceFromOptions(options));
         const test = record.testRows ? `, ${record.testRows} test rows` : '';
+        const task =
+          record.task === 'classification'
+            ? `classification into ${record.classes} classes`
+            : 'regression';
         console.log(
           `registered dataset ${record.id} '${record.name}': ${record.rows} rows, ` +
-            `${record.features} features, ${record.task}, ${record.classes} classes${test}`,
+            `${record.features} features, ${task}${test}`,
         );
       } finally {
         context.store.close();

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
 import type { SearchSpace, SpaceIssue } from '../../../shared/space/types';
+import { refinedSettings } from '../../../shared/defaults';
 import type { StudyRecord } from '../../../shared/study';
 import type { StudyService } from '../../core/service';
 import { type CommandContext, type GlobalOptions, openContext, runInterruptible } from '../context';
@@ -198,11 +199,7 @@ export async function refineStudy(
   }
 
   const dataset = service.datasets.get(parent.datasetId);
-  const settings = resolveSettings(
-    dataset,
-    { ...parent.settings, seed: parent.settings.seed + 1, timeLimitSeconds: undefined },
-    options,
-  );
+  const settings = resolveSettings(dataset, refinedSettings(parent.settings), options);
   const { study, warnings } = service.createStudy({
     name: options.name ?? service.uniqueStudyName(`${parent.name}-refined`),
     datasetId: parent.datasetId,

@@ -70,7 +70,7 @@ describe('scout dataset', () => {
     const output = succeeded(await scout('dataset', 'add', 'mnist', '--mnist'));
     assert.match(
       output,
-      /registered dataset 1 'mnist': 60000 rows, 784 features, classification, 10 classes, 10000 test rows/,
+      /registered dataset 1 'mnist': 60000 rows, 784 features, classification into 10 classes, 10000 test rows/,
     );
   });
 
@@ -90,7 +90,7 @@ describe('scout dataset', () => {
     );
     assert.match(
       output,
-      /registered dataset 2 'iris': 150 rows, 4 features, classification, 3 classes\n/,
+      /registered dataset 2 'iris': 150 rows, 4 features, classification into 3 classes\n/,
     );
   });
 
@@ -410,7 +410,7 @@ describe('scout studies', () => {
 
     const result = await scout('run', misspelt);
     failed(result, /misspelt\.yaml/);
-    assert.match(result.stderr, /"train_limit"/);
+    assert.match(result.stderr, /unknown key train_limit; a study file takes .*trainLimit/);
     assert.equal(
       withStore((store) => store.studies.list().length),
       4,

@@ -319,10 +319,22 @@ describe('StudyService studies', () => {
       assert.equal(trial.status, 'cancelled');
       assert.match(trial.error ?? '', /cancelled before this trial ran/);
     }
-    assertScoutError(
-      () => handle.service.startStudy(created.id),
-      'conflict',
-      /cancelled with no trials left to run/,
+  });
+
+  it('start resumes a cancelled study', async () => {
+    const created = create('cancelled then resumed', SMALL_SPACE, { trials: 2, epochs: 1 });
+    handle.service.cancelStudy(created.id);
+    assert.deepEqual(
+      trialsOf(created.id).map((trial) => trial.status),
+      ['cancelled', 'cancelled'],
+    );
+
+    const resumed = await handle.service.runStudy(created.id);
+
+    assert.equal(resumed.status, 'completed');
+    assert.deepEqual(
+      trialsOf(created.id).map((trial) => trial.status),
+      ['completed', 'completed'],
     );
   });
 
@@ -381,6 +393,15 @@ describe('StudyService studies', () => {
       study.note ?? '',
       new RegExp(`time limit of 0\\.3 s reached; ${cancelled.length} queued trials were cancelled`),
     );
+
+    // A resume runs the cancelled trials under a fresh time limit, never the finished ones.
+    const resumed = await handle.service.runStudy(study.id);
+    const after = trialsOf(study.id);
+    assert.equal(resumed.status, 'completed');
+    assert.ok(after.filter((trial) => trial.status === 'completed').length > completed.length);
+    for (const trial of completed) {
+      assert.equal(after.find((other) => other.id === trial.id)?.finishedAt, trial.finishedAt);
+    }
   });
 
   it('completed study cannot start again', () => {

@@ -220,7 +220,7 @@ describe('WorkerPool', () => {
       source: { ...MNIST_SOURCE, images: '/nonexistent/images-idx3-ubyte' },
     });
 
-    await assert.rejects(broken.start(), /the worker could not load the dataset: .*nonexistent/);
+    await assert.rejects(broken.start(), /the worker could not start: .*nonexistent/);
     const result = await broken.run(trial(15));
     assert.equal(result.type, 'failed');
   });
