@@ -2,10 +2,10 @@
  * Dataset descriptions shared by the main process and the renderer.
  */
 
-/** What a dataset is for: the output layer and loss follow from it. */
+/** Kind of prediction a dataset asks for; the output layer and loss follow from it. */
 export type Task = 'classification' | 'regression';
 
-/** Where a dataset's files are and how to read them; stored with the dataset. */
+/** Location and format of a dataset's files, stored with the dataset. */
 export type DatasetSource =
   | {
       format: 'idx';
