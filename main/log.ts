@@ -1,9 +1,9 @@
 import pino from 'pino';
 
 /**
- * Root logger. Logs go to stderr so that command output on stdout stays
- * clean for scripts; the level comes from SCOUT_LOG_LEVEL (default `warn`,
- * because the CLI prints its own progress lines).
+ * Root logger. Logs go to stderr, so command output on stdout stays clean
+ * for scripts. The level comes from SCOUT_LOG_LEVEL, with `warn` as the
+ * default because the CLI prints its own progress lines.
  */
 export const logger = pino(
   { name: 'scout', level: process.env.SCOUT_LOG_LEVEL ?? 'warn' },

@@ -2,7 +2,7 @@
  * Dataset descriptions shared by the main process and the renderer.
  */
 
-/** Kind of prediction a dataset asks for; the output layer and loss follow from it. */
+/** Kind of prediction a dataset is for, which fixes the output layer and the loss. */
 export type Task = 'classification' | 'regression';
 
 /** Location and format of a dataset's files, stored with the dataset. */

@@ -35,7 +35,7 @@ type BackendName = (typeof BACKEND_ORDER)[number];
  *
  * One tf instance: with tfjs-node(-gpu), the returned `tf` is the one the
  * native package exports, because its 'tensorflow' backend registers into
- * the tfjs-core that the native package resolves; if npm nested a second copy
+ * the tfjs-core that the native package resolves. If npm nested a second copy
  * of @tensorflow/tfjs under it, the top-level copy would not see that backend.
  * Without the native packages, `tf` is the top-level @tensorflow/tfjs, which
  * the wasm backend registers into (both resolve the same tfjs-core).

@@ -15,12 +15,12 @@ const log = getLogger('store');
 /**
  * Scout's history in one SQLite file.
  *
- * Contract: the process that runs a study is the only writer of its trials;
- * other processes may read at any time (WAL mode). Every state change is one
- * transaction, written before the event that reports it, so after a crash
- * the file contains each trial as completed, failed, cancelled, queued or
- * running; `recoverInterrupted` turns the running ones of dead processes
- * into `interrupted` so `resume` can run them again. Epoch metrics of an
+ * Contract: the process that runs a study is the only writer of its trials,
+ * and other processes may read at any time (WAL mode). Every state change is
+ * one transaction, written before the event that reports it. After a crash
+ * the file therefore has each trial as completed, failed, cancelled, queued
+ * or running. `recoverInterrupted` turns the running ones of dead processes
+ * into `interrupted`, so `resume` can run them again. Epoch metrics of an
  * unfinished trial are kept until the trial starts again.
  */
 export class Store {

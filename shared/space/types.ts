@@ -1,7 +1,7 @@
 /**
- * Search-space types. Semantics follow Keras Tuner's HyperParameters: bounds
- * are inclusive; on a linear scale `step` is added, on a log scale `step` is
- * a multiplier greater than 1.
+ * Search-space types, with the semantics of Keras Tuner's HyperParameters.
+ * Bounds are inclusive. On a linear scale `step` is added, and on a log
+ * scale `step` is a multiplier greater than 1.
  */
 
 /** Scale on which a numeric hyperparameter is drawn and refined. */

@@ -1,44 +1,29 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { DatasetRecord } from '../../shared/study';
 import { SMALL_SPACE, quickSettings, registerMnist } from '../main/core/helpers';
-import {
-  assertRendererBuilt,
-  collectPageErrors,
-  launchBrowser,
-  newLoopbackContext,
-  openScreen,
-  startTestApp,
-  type TestApp,
-} from './helpers';
+import { openAppSession, openScreen, type AppSession, type TestApp } from './helpers';
 
 /** Maximum wait for a study of four short trials to reach a status. */
 const STUDY_TIMEOUT_MS = 45_000;
 
+let session: AppSession;
 let app: TestApp;
-let browser: Browser;
-let context: BrowserContext;
 let page: Page;
 let pageErrors: string[] = [];
 let mnist: DatasetRecord;
 let unused: DatasetRecord;
 
 before(async () => {
-  assertRendererBuilt();
-  app = await startTestApp('scout-e2e-controls-');
+  session = await openAppSession('scout-e2e-controls-');
+  ({ app, page, pageErrors } = session);
   mnist = registerMnist(app.service, 'mnist');
   unused = registerMnist(app.service, 'mnist spare');
-  browser = await launchBrowser();
-  context = await newLoopbackContext(browser);
-  page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  pageErrors = collectPageErrors(page);
 });
 
 after(async () => {
-  await browser?.close();
-  await app?.close();
+  await session?.close();
 });
 
 /**

@@ -117,6 +117,40 @@ export async function startTestApp(prefix = 'scout-e2e-'): Promise<TestApp> {
   };
 }
 
+/** A test app with Chromium open on one loopback-only page, and the errors that page reports. */
+export interface AppSession {
+  app: TestApp;
+  browser: Browser;
+  page: Page;
+  pageErrors: string[];
+  /** Closes the browser, then the app. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a test app and opens one Chromium page for it, after checking that
+ * the renderer is built: the setup every browser workflow test shares.
+ */
+export async function openAppSession(prefix: string): Promise<AppSession> {
+  assertRendererBuilt();
+  const app = await startTestApp(prefix);
+  const browser = await launchBrowser();
+  const context = await newLoopbackContext(browser);
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+
+  return {
+    app,
+    browser,
+    page,
+    pageErrors: collectPageErrors(page),
+    async close() {
+      await browser.close();
+      await app.close();
+    },
+  };
+}
+
 /** Opens the app at `hash` (such as `#/datasets`) with the token, and waits for the navigation. */
 export async function openScreen(page: Page, app: TestApp, hash: string): Promise<void> {
   await page.goto(`${app.url}${hash}`);

@@ -3,47 +3,32 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse as parseCsv } from 'csv-parse/sync';
-import type { Browser, BrowserContext, Download, Page } from 'playwright-core';
+import type { Download, Page } from 'playwright-core';
 import { mnistSource } from '../../main/runner/data';
 import type { DatasetSource } from '../../shared/dataset';
 import type { TrialRecord } from '../../shared/study';
 import { waitFor } from '../main/core/helpers';
-import {
-  assertRendererBuilt,
-  collectPageErrors,
-  launchBrowser,
-  newLoopbackContext,
-  openScreen,
-  startTestApp,
-  type TestApp,
-} from './helpers';
+import { openAppSession, openScreen, type AppSession, type TestApp } from './helpers';
 
 /** Maximum wait for a study of a few one-epoch trials on 500 MNIST rows to finish. */
 const STUDY_TIMEOUT_MS = 120_000;
 
 const MNIST = mnistSource() as Extract<DatasetSource, { format: 'idx' }>;
 
+let session: AppSession;
 let app: TestApp;
-let browser: Browser;
-let context: BrowserContext;
 let page: Page;
 let pageErrors: string[] = [];
 let coarseId = 0;
 let refinedId = 0;
 
 before(async () => {
-  assertRendererBuilt();
-  app = await startTestApp('scout-e2e-workflow-');
-  browser = await launchBrowser();
-  context = await newLoopbackContext(browser);
-  page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  pageErrors = collectPageErrors(page);
+  session = await openAppSession('scout-e2e-workflow-');
+  ({ app, page, pageErrors } = session);
 });
 
 after(async () => {
-  await browser?.close();
-  await app?.close();
+  await session?.close();
 });
 
 /** Returns the id in a `#/studies/ID` URL. */
