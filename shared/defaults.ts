@@ -2,6 +2,13 @@ import type { Task } from './dataset';
 import type { StudySettings } from './study';
 
 /**
+ * Failed trials in a row that pause a study: enough that a few unlucky
+ * hyperparameters (a diverging learning rate) do not stop it, few enough
+ * that a broken setup does not spend the whole budget.
+ */
+export const DEFAULT_MAX_CONSECUTIVE_FAILURES = 5;
+
+/**
  * Returns the settings a study gets for what the user leaves out. The
  * objective follows the task: validation accuracy for classification,
  * validation loss (mean squared error) for regression.
@@ -20,6 +27,7 @@ export function defaultSettings(task: Task): StudySettings {
     patience: 3,
     workers: 1,
     validationFraction: 0.2,
+    maxConsecutiveFailures: DEFAULT_MAX_CONSECUTIVE_FAILURES,
   };
 }
 

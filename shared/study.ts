@@ -46,6 +46,20 @@ export interface StudySettings {
   testLimit?: number;
   /** Seconds after which a running trial is stopped and marked failed. */
   trialTimeoutSeconds?: number;
+  /**
+   * Failed trials in a row after which the study pauses with a summary of
+   * their errors instead of spending its budget; 0 turns it off. Studies
+   * stored without it use DEFAULT_MAX_CONSECUTIVE_FAILURES.
+   */
+  maxConsecutiveFailures?: number;
+}
+
+/** Why a study paused after failed trials in a row: each distinct error with its count. */
+export interface FailureSummary {
+  /** Failed trials in a row that stopped the study. */
+  consecutiveFailures: number;
+  /** Distinct error messages of those trials, most frequent first. */
+  reasons: { reason: string; count: number }[];
 }
 
 /** Whether a study is the first, wide search or a refined one inside a parent's region. */
@@ -90,6 +104,8 @@ export interface StudyRecord {
   bestObjective: number | null;
   /** Backends that ran this study's trials, comma-separated. */
   backends: string | null;
+  /** Set while the study is paused because too many trials failed in a row. */
+  failureSummary?: FailureSummary | null;
 }
 
 /** A trial as stored. */

@@ -9,11 +9,19 @@ import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, Menu, session } from 'electron';
 import type { IpcMainInvokeEvent, MenuItemConstructorOptions, WebContents } from 'electron';
 import { createApiHandler, toWireEvent, type ApiHandler } from '../core/api';
+import { ExportFolders } from '../core/export';
 import { APP_NAME, defaultDatabasePath, modelDirectory, userDataDirectory } from '../core/paths';
 import { StudyService } from '../core/service';
 import { getLogger } from '../log';
 import { defaultStaticDirectory } from '../server/static';
 import { Store } from '../store';
+import {
+  createAppWindow,
+  ipcSenderAllowed,
+  navigationAllowed,
+  permissionAllowed,
+  windowOpenPolicy,
+} from './security';
 
 const log = getLogger('app');
 
@@ -21,6 +29,10 @@ const log = getLogger('app');
 const CALL_CHANNEL = 'scout:call';
 const EVENT_CHANNEL = 'scout:event';
 const OPEN_FILE_CHANNEL = 'dialog:openFile';
+const OPEN_FOLDER_CHANNEL = 'dialog:openFolder';
+
+/** Folders chosen in the folder dialog during this run: the only ones exports are written to. */
+const exportFolders = new ExportFolders();
 
 /** Extensions of the database files the app opens from the command line or the file manager. */
 const DATABASE_EXTENSIONS = ['.scout', '.sqlite'];
@@ -116,7 +128,7 @@ async function start(): Promise<void> {
   });
   log.info({ databasePath }, 'app started');
 
-  registerIpc(createApiHandler(service));
+  registerIpc(createApiHandler(service, { exportFolders }));
   service.onEvent((event) => {
     if (mainWindow !== undefined && !mainWindow.isDestroyed()) {
       mainWindow.webContents.send(EVENT_CHANNEL, toWireEvent(event));
@@ -127,22 +139,7 @@ async function start(): Promise<void> {
 }
 
 function createWindow(): void {
-  mainWindow = new BrowserWindow({
-    width: 1280,
-    height: 860,
-    minWidth: 900,
-    minHeight: 600,
-    title: APP_NAME,
-    show: false,
-    webPreferences: {
-      preload: path.join(__dirname, 'preload.js'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webSecurity: true,
-      webviewTag: false,
-    },
-  });
+  mainWindow = createAppWindow(BrowserWindow, path.join(__dirname, 'preload.js'));
 
   mainWindow.once('ready-to-show', () => mainWindow?.show());
   mainWindow.on('closed', () => {
@@ -190,34 +187,57 @@ function registerIpc(handleCall: ApiHandler): void {
     });
     return result.canceled ? null : (result.filePaths[0] ?? null);
   });
+
+  ipcMain.handle(OPEN_FOLDER_CHANNEL, async (event, options: unknown) => {
+    if (!isOwnPage(event) || mainWindow === undefined) {
+      log.warn(
+        { url: event.senderFrame?.url },
+        'folder dialog request from a foreign page rejected',
+      );
+      return null;
+    }
+
+    const title = (options as { title?: unknown } | null)?.title;
+    const result = await dialog.showOpenDialog(mainWindow, {
+      title: typeof title === 'string' ? title.slice(0, 200) : 'Choose a folder',
+      properties: ['openDirectory', 'createDirectory'],
+    });
+    const folder = result.canceled ? undefined : result.filePaths[0];
+    if (folder === undefined) {
+      return null;
+    }
+    exportFolders.allow(folder);
+    return folder;
+  });
 }
 
 /** Whether an IPC message comes from the main frame of our file:// page, whatever its #route. */
 function isOwnPage(event: IpcMainInvokeEvent): boolean {
   const frame = event.senderFrame;
-  const fromMainFrame = frame !== null && frame.parent === null;
-  if (!fromMainFrame || mainWindow === undefined || event.sender !== mainWindow.webContents) {
-    return false;
-  }
-
-  try {
-    const url = new URL(frame.url);
-    return url.protocol === 'file:' && url.pathname === INDEX_URL.pathname;
-  } catch {
-    return false;
-  }
+  return ipcSenderAllowed(
+    {
+      frameUrl: frame?.url,
+      isMainFrame: frame !== null && frame.parent === null,
+      isAppWindow: mainWindow !== undefined && event.sender === mainWindow.webContents,
+    },
+    INDEX_URL,
+  );
 }
 
-/** Blocks navigation, new windows and webviews in every web contents. */
+/** Blocks navigation away from our page, new windows and webviews in every web contents. */
 function lockDown(contents: WebContents): void {
-  contents.on('will-navigate', (event, url) => {
-    event.preventDefault();
-    log.warn({ url }, 'navigation blocked');
-  });
+  const blockNavigation = (event: { preventDefault(): void }, url: string) => {
+    if (!navigationAllowed(url, INDEX_URL)) {
+      event.preventDefault();
+      log.warn({ url }, 'navigation blocked');
+    }
+  };
+  contents.on('will-navigate', blockNavigation);
+  contents.on('will-redirect', blockNavigation);
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
     log.warn({ url }, 'new window blocked');
-    return { action: 'deny' };
+    return windowOpenPolicy(url);
   });
 }
 
@@ -225,9 +245,11 @@ function lockDown(contents: WebContents): void {
 function denyPermissions(): void {
   session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) => {
     log.warn({ permission }, 'permission request denied');
-    callback(false);
+    callback(permissionAllowed(permission));
   });
-  session.defaultSession.setPermissionCheckHandler(() => false);
+  session.defaultSession.setPermissionCheckHandler((_contents, permission) =>
+    permissionAllowed(permission),
+  );
 }
 
 function menuTemplate(): MenuItemConstructorOptions[] {

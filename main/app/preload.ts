@@ -11,6 +11,7 @@ import type { ScoutEvent } from '../../shared/api/contract';
 const CALL_CHANNEL = 'scout:call';
 const EVENT_CHANNEL = 'scout:event';
 const OPEN_FILE_CHANNEL = 'dialog:openFile';
+const OPEN_FOLDER_CHANNEL = 'dialog:openFolder';
 
 contextBridge.exposeInMainWorld('scout', {
   /** Sends one API call; resolves with the Result envelope. */
@@ -32,6 +33,15 @@ contextBridge.exposeInMainWorld('scoutDialogs', {
   /** Shows the system's open-file dialog; resolves with the chosen path, or null when cancelled. */
   openFile: (options?: { title?: string }): Promise<string | null> =>
     ipcRenderer.invoke(OPEN_FILE_CHANNEL, {
+      title: typeof options?.title === 'string' ? options.title : undefined,
+    }),
+
+  /**
+   * Shows the system's folder dialog; resolves with the chosen folder, or null when cancelled.
+   * Only a folder chosen here is accepted by `studies.saveExport`.
+   */
+  chooseFolder: (options?: { title?: string }): Promise<string | null> =>
+    ipcRenderer.invoke(OPEN_FOLDER_CHANNEL, {
       title: typeof options?.title === 'string' ? options.title : undefined,
     }),
 });

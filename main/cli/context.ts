@@ -21,6 +21,11 @@ export interface CommandContext {
 export function openContext(options: GlobalOptions): CommandContext {
   const databasePath = options.db ?? defaultDatabasePath();
   const store = Store.open(databasePath);
+  if (store.backupPath !== null) {
+    process.stderr.write(
+      `scout: upgraded the schema of ${databasePath}; the copy from before is ${store.backupPath}\n`,
+    );
+  }
   const service = new StudyService(store, {
     backend: options.backend,
     modelDirectory: modelDirectory(databasePath),

@@ -15,6 +15,7 @@ export interface SettingFlags {
   gridPoints?: number;
   timeLimit?: number;
   trialTimeout?: number;
+  maxFailures?: number;
   trainLimit?: number;
   testLimit?: number;
   validation?: number;
@@ -37,6 +38,7 @@ const FLAG_NAMES: Record<string, string> = {
   trainLimit: '--train-limit',
   testLimit: '--test-limit',
   trialTimeoutSeconds: '--trial-timeout',
+  maxConsecutiveFailures: '--max-failures',
 };
 
 /** Parses a whole number flag, rejecting "3.5" and "abc" with a message naming the flag value. */
@@ -77,6 +79,7 @@ export function resolveSettings(
     gridPoints: flags.gridPoints,
     timeLimitSeconds: flags.timeLimit,
     trialTimeoutSeconds: flags.trialTimeout,
+    maxConsecutiveFailures: flags.maxFailures,
     trainLimit: flags.trainLimit,
     testLimit: flags.testLimit,
     validationFraction: flags.validation,

@@ -5,13 +5,26 @@ import type { Channel, RequestOf, ResponseOf, Result, ScoutEvent } from '../../s
 import { formatZodError, requestSchemas } from '../../shared/api/schemas';
 import { stringifyJson } from '../../shared/json';
 import { getLogger } from '../log';
+import { AnalysisService } from './analysis';
 import { ScoutError, toApiError } from './errors';
+import { writeExportFiles, type ExportEntry, type ExportFolders } from './export';
 import type { StudyService } from './service';
 
 const log = getLogger('ipc');
 
 /** Dispatches one API call and resolves with its Result envelope; it never rejects. */
 export type ApiHandler = (channel: string, request: unknown) => Promise<Result<unknown>>;
+
+/** Settings of createApiHandler. */
+export interface ApiOptions {
+  /**
+   * Folders the user chose in the desktop app's folder dialog, for
+   * `studies.saveExport`. Without it (web mode, where no dialog runs in the
+   * main process) saving into a folder is rejected and the browser downloads
+   * the export instead.
+   */
+  exportFolders?: ExportFolders;
+}
 
 type ChannelHandlers = {
   [C in Channel]: (request: RequestOf<C>) => ResponseOf<C> | Promise<ResponseOf<C>>;
@@ -25,8 +38,8 @@ type ChannelHandlers = {
  * numbers written as "NaN", "Infinity" or "-Infinity" (see `toWireValue`), so
  * the renderer receives the same values over HTTP and over Electron IPC.
  */
-export function createApiHandler(service: StudyService): ApiHandler {
-  const handlers = createChannelHandlers(service);
+export function createApiHandler(service: StudyService, options: ApiOptions = {}): ApiHandler {
+  const handlers = createChannelHandlers(service, options);
 
   return async (channel, request) => {
     if (!isChannel(channel)) {
@@ -86,7 +99,9 @@ function stripUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as T;
 }
 
-function createChannelHandlers(service: StudyService): ChannelHandlers {
+function createChannelHandlers(service: StudyService, options: ApiOptions): ChannelHandlers {
+  const analysis = new AnalysisService(service);
+
   return {
     'system.info': () => ({
       version,
@@ -119,12 +134,17 @@ function createChannelHandlers(service: StudyService): ChannelHandlers {
     'studies.proposeRefinement': ({ id, ...options }) => service.proposeRefinement(id, options),
     'studies.export': ({ id, format }) => service.exportStudy(id, format),
     'studies.exportModel': ({ id }) => readExportedModel(service, id),
+    'studies.saveExport': (request) => saveExport(service, options.exportFolders, request),
     'trials.epochs': ({ trialId }) => {
       if (service.store.trials.get(trialId) === undefined) {
         throw new ScoutError('not-found', `no trial with id ${trialId}; reload the study`);
       }
       return service.store.trials.listEpochs(trialId);
     },
+    'analysis.study': ({ id, objectiveScale }) => analysis.analyseStudy(id, objectiveScale),
+    'analysis.compare': ({ ids }) => analysis.compare(ids),
+    'analysis.snippets': ({ id }) => analysis.snippets(id),
+    'analysis.compareCsv': ({ ids }) => analysis.compareCsv(ids),
   };
 }
 
@@ -137,6 +157,39 @@ function readExportedModel(service: StudyService, id: number): ResponseOf<'studi
     base64: fs.readFileSync(path.join(model.directory, name)).toString('base64'),
   }));
   return { fileName: `${safeFileName(study.name)}-trial-${model.trial.number}-model`, files };
+}
+
+/**
+ * Writes a study's export into a folder the user chose; a model goes into a
+ * subfolder named like the download of `studies.exportModel`.
+ */
+function saveExport(
+  service: StudyService,
+  folders: ExportFolders | undefined,
+  { id, format, directory, overwrite }: RequestOf<'studies.saveExport'>,
+): ResponseOf<'studies.saveExport'> {
+  if (folders === undefined) {
+    throw new ScoutError(
+      'invalid',
+      'saving into a folder works in the desktop app only; in the browser, use the download buttons',
+    );
+  }
+  const folder = folders.resolve(directory);
+
+  let entries: ExportEntry[];
+  if (format === 'model') {
+    const study = service.getStudy(id);
+    const model = service.exportModel(id);
+    const subfolder = `${safeFileName(study.name)}-trial-${model.trial.number}-model`;
+    entries = model.files.map((name) => ({
+      name: `${subfolder}/${name}`,
+      content: fs.readFileSync(path.join(model.directory, name)),
+    }));
+  } else {
+    const file = service.exportStudy(id, format);
+    entries = [{ name: file.fileName, content: file.content }];
+  }
+  return { paths: writeExportFiles(folder, entries, overwrite ?? false) };
 }
 
 function safeFileName(name: string): string {

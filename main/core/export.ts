@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import YAML from 'yaml';
 import type { ExportedFile } from '../../shared/api/contract';
@@ -140,4 +142,188 @@ export function exportTrialsCsv(study: StudyRecord, trials: TrialRecord[]): Expo
     mediaType: 'text/csv',
     content: stringifyCsv([header, ...rows.map((row) => row.map(csvCell))]),
   };
+}
+
+/** A file to write into an export folder: a plain name (or `folder/name`) and its content. */
+export interface ExportEntry {
+  /** File name, or one subfolder and a file name for a model's files. */
+  name: string;
+  content: string | Buffer;
+}
+
+/**
+ * Folders the user chose in a folder dialog, the only ones an export may be
+ * written into. The renderer sends a folder path with the request, so the
+ * main process checks it against this list instead of trusting it.
+ */
+export class ExportFolders {
+  private readonly chosen = new Set<string>();
+
+  /** Adds a folder that the user picked in the main process's dialog. */
+  allow(directory: string): void {
+    this.chosen.add(realDirectory(directory));
+  }
+
+  /** Returns the real path of `directory` when the user chose it; raises `invalid` otherwise. */
+  resolve(directory: string): string {
+    if (!path.isAbsolute(directory)) {
+      throw new ScoutError(
+        'invalid',
+        `export folder '${directory}' is not an absolute path; choose the folder with the folder dialog`,
+      );
+    }
+    const real = realDirectory(directory);
+    if (!this.chosen.has(real)) {
+      throw new ScoutError(
+        'invalid',
+        `export folder '${directory}' was not chosen in the folder dialog; choose it there first`,
+      );
+    }
+    return real;
+  }
+}
+
+function realDirectory(directory: string): string {
+  let real: string;
+  try {
+    real = fs.realpathSync(directory);
+  } catch {
+    throw new ScoutError(
+      'invalid',
+      `export folder '${directory}' does not exist; choose another folder`,
+    );
+  }
+  if (!fs.statSync(real).isDirectory()) {
+    throw new ScoutError(
+      'invalid',
+      `export folder '${directory}' is not a folder; choose a folder`,
+    );
+  }
+  return real;
+}
+
+/**
+ * Writes export files into `directory` (a real path) and returns their paths.
+ * Each name must stay inside the folder: no `..`, no absolute path, no
+ * separators beyond one subfolder. Without `overwrite`, an existing file or
+ * subfolder raises `conflict` naming it before anything is written, and
+ * files are created exclusively, so a file that appears meanwhile is not
+ * replaced either. With `overwrite`, a file is replaced by renaming a new
+ * one over it, never by writing through a symbolic link.
+ */
+export function writeExportFiles(
+  directory: string,
+  entries: ExportEntry[],
+  overwrite: boolean,
+): string[] {
+  const targets = entries.map((entry) => ({
+    ...entry,
+    target: exportTarget(directory, entry.name),
+  }));
+
+  for (const { target } of targets) {
+    checkTarget(target, overwrite);
+  }
+  for (const folder of new Set(targets.map(({ target }) => path.dirname(target)))) {
+    if (folder !== directory) {
+      checkFolder(folder, overwrite);
+      fs.mkdirSync(folder, { recursive: true });
+    }
+  }
+
+  for (const { target, content } of targets) {
+    if (!overwrite) {
+      writeExclusive(target, content);
+      continue;
+    }
+    const temporary = `${target}.${process.pid}.${Date.now()}.tmp`;
+    fs.writeFileSync(temporary, content, { flag: 'wx' });
+    fs.renameSync(temporary, target);
+  }
+  return targets.map(({ target }) => target);
+}
+
+/** Returns the path of `name` inside `directory`; raises `invalid` for a name that leaves it. */
+function exportTarget(directory: string, name: string): string {
+  const parts = name.split('/');
+  const valid =
+    parts.length <= 2 &&
+    parts.every(
+      (part) =>
+        part !== '' &&
+        part !== '.' &&
+        part !== '..' &&
+        !part.includes('\\') &&
+        !part.includes('\0') &&
+        !path.isAbsolute(part),
+    );
+  const target = path.join(directory, ...parts);
+  const relative = path.relative(directory, target);
+  if (!valid || relative.startsWith('..') || path.isAbsolute(relative)) {
+    throw new ScoutError(
+      'invalid',
+      `export file name '${name}' would leave the folder ${directory}; use a plain file name`,
+    );
+  }
+  return target;
+}
+
+function checkTarget(target: string, overwrite: boolean): void {
+  const existing = lstatOrUndefined(target);
+  if (existing === undefined) {
+    return;
+  }
+  if (!existing.isFile()) {
+    throw new ScoutError(
+      'conflict',
+      `${target} exists and is not a regular file, so the export cannot replace it; move it away or choose another folder`,
+    );
+  }
+  if (!overwrite) {
+    throw new ScoutError(
+      'conflict',
+      `${target} exists already; choose overwrite to replace it, or choose another folder`,
+    );
+  }
+}
+
+function checkFolder(folder: string, overwrite: boolean): void {
+  const existing = lstatOrUndefined(folder);
+  if (existing === undefined) {
+    return;
+  }
+  if (!existing.isDirectory()) {
+    throw new ScoutError(
+      'conflict',
+      `${folder} exists and is not a folder (or is a link), so the export cannot write into it; move it away or choose another folder`,
+    );
+  }
+  if (!overwrite) {
+    throw new ScoutError(
+      'conflict',
+      `${folder} exists already; choose overwrite to replace its files, or choose another folder`,
+    );
+  }
+}
+
+function writeExclusive(target: string, content: string | Buffer): void {
+  try {
+    fs.writeFileSync(target, content, { flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new ScoutError(
+        'conflict',
+        `${target} exists already; choose overwrite to replace it, or choose another folder`,
+      );
+    }
+    throw error;
+  }
+}
+
+function lstatOrUndefined(file: string): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(file);
+  } catch {
+    return undefined;
+  }
 }

@@ -44,7 +44,10 @@ export function keepBestModels(
   }
 }
 
-/** Returns the best trial of a study with the folder and file names of its saved model. */
+/**
+ * Returns the best trial of a study with the folder and the names of the
+ * regular files of its saved model (symbolic links and subfolders are left out).
+ */
 export function readModelFiles(
   study: StudyRecord,
   trials: TrialRecord[],
@@ -63,5 +66,11 @@ export function readModelFiles(
         'models are kept only for the best trials of studies run with a model folder',
     );
   }
-  return { directory: modelDirectory, trial: best, files: fs.readdirSync(modelDirectory).sort() };
+  // Only regular files are exported: a symbolic link placed in the folder could point anywhere.
+  const files = fs
+    .readdirSync(modelDirectory, { withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => entry.name)
+    .sort();
+  return { directory: modelDirectory, trial: best, files };
 }

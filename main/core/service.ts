@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type {
@@ -14,7 +15,7 @@ import type { DatasetRecord, StudyRecord, StudySettings, TrialRecord } from '../
 import { checkKnobs } from '../../shared/templates/bind';
 import { getLogger } from '../log';
 import type { BackendPreference } from '../runner/backend';
-import { isProcessAlive, type Store } from '../store';
+import type { Store } from '../store';
 import { DatasetCatalog } from './datasets';
 import { ScoutError } from './errors';
 import { exportBestConfig, exportTrialsCsv } from './export';
@@ -113,21 +114,23 @@ export class StudyService {
     }
 
     const plan = planTrials(request.space, request.settings);
-    const id = this.store.transaction(() => {
-      const studyId = this.store.studies.insert({
-        name: request.name,
-        datasetId: dataset.id,
-        parentId: parent?.id ?? null,
-        stage: parent ? 'refined' : 'coarse',
-        template: request.template,
-        space: request.space,
-        settings: request.settings,
-        plannedTrials: plan.trials.length,
-        note: plan.note,
-      });
-      this.store.trials.insertQueued(studyId, plan.trials);
-      return studyId;
-    });
+    const id = this.store.guard('write to database', () =>
+      this.store.transaction(() => {
+        const studyId = this.store.studies.insert({
+          name: request.name,
+          datasetId: dataset.id,
+          parentId: parent?.id ?? null,
+          stage: parent ? 'refined' : 'coarse',
+          template: request.template,
+          space: request.space,
+          settings: request.settings,
+          plannedTrials: plan.trials.length,
+          note: plan.note,
+        });
+        this.store.trials.insertQueued(studyId, plan.trials);
+        return studyId;
+      }),
+    );
 
     const study = this.getStudy(id);
     log.info({ studyId: id, name: study.name, trials: plan.trials.length }, 'study created');
@@ -154,11 +157,8 @@ export class StudyService {
     if (this.runs.has(id)) {
       throw new ScoutError('conflict', `study '${study.name}' is running; cancel it first`);
     }
-    if (study.status === 'running') {
-      this.checkNotRunElsewhere(study);
-    }
 
-    this.store.studies.delete(id);
+    this.whileNotRunElsewhere(study, () => this.store.studies.delete(id));
     if (this.options.modelDirectory) {
       fs.rmSync(this.studyModelDirectory(id), { recursive: true, force: true });
     }
@@ -167,15 +167,24 @@ export class StudyService {
   /**
    * Starts (or resumes) a study in the background and returns at once;
    * `whenStopped` resolves when it stops. Interrupted trials run again,
-   * finished ones never do.
+   * finished ones never do. The study is claimed in the database first, so
+   * a second start (another click, window, service or process) is refused
+   * while this run holds it; a start right after a pause withdraws the pause.
    */
   startStudy(id: number): StudyRecord {
     const study = this.getStudy(id);
-    if (this.runs.has(id)) {
-      throw new ScoutError('conflict', `study '${study.name}' is running already`);
-    }
-    if (study.status === 'running') {
-      this.checkNotRunElsewhere(study);
+    const entry = this.runs.get(id);
+    if (entry !== undefined) {
+      if (entry.run.unpause()) {
+        log.info({ studyId: id }, 'pause withdrawn');
+        return this.getStudy(id);
+      }
+      throw new ScoutError(
+        'conflict',
+        !entry.run.stopping
+          ? `study '${study.name}' is running already`
+          : `study '${study.name}' is still stopping; start it again once it has stopped`,
+      );
     }
     if (study.status === 'completed' || study.status === 'cancelled') {
       const queued = this.store.trials.listQueued(id).length;
@@ -189,7 +198,13 @@ export class StudyService {
     }
     this.datasets.checkUnchanged(this.datasets.get(study.datasetId));
 
-    const run = new StudyRun(this.runContext(), id);
+    const token = randomUUID();
+    const claim = this.store.claimStudy(id, token);
+    if (!claim.claimed) {
+      throw this.runElsewhereError(study, claim.pid);
+    }
+
+    const run = new StudyRun(this.runContext(), id, token);
     const done = run.execute().finally(() => this.runs.delete(id));
     this.runs.set(id, { run, done });
     done.catch((error: unknown) => log.error({ studyId: id, err: error }, 'study run failed'));
@@ -208,8 +223,21 @@ export class StudyService {
     return entry ? entry.done : this.getStudy(id);
   }
 
+  /** Pauses a running study after its running trials; pausing a paused study changes nothing. */
   pauseStudy(id: number): StudyRecord {
-    this.requireRun(id).pause();
+    const entry = this.runs.get(id);
+    if (entry === undefined) {
+      const study = this.getStudy(id);
+      if (study.status === 'paused') {
+        return study;
+      }
+      const runner = this.store.studies.getRunner(id);
+      if (runner && study.status === 'running' && this.store.isRunnerAlive(runner)) {
+        throw this.runElsewhereError(study, runner.runnerPid!);
+      }
+      throw new ScoutError('conflict', `study '${study.name}' is not running`);
+    }
+    entry.run.pause();
     return this.getStudy(id);
   }
 
@@ -222,10 +250,7 @@ export class StudyService {
     }
 
     const study = this.getStudy(id);
-    if (study.status === 'running') {
-      this.checkNotRunElsewhere(study);
-    }
-    this.store.transaction(() => {
+    this.whileNotRunElsewhere(study, () => {
       this.store.trials.cancelQueued(id, 'the study was cancelled before this trial ran');
       this.store.studies.setStatus(id, 'cancelled');
     });
@@ -345,39 +370,34 @@ export class StudyService {
     return path.join(this.options.modelDirectory!, `study-${id}`);
   }
 
-  private requireRun(id: number): StudyRun {
-    const entry = this.runs.get(id);
-    if (entry === undefined) {
-      throw new ScoutError('conflict', `study '${this.getStudy(id).name}' is not running`);
-    }
-    return entry.run;
-  }
-
   /**
-   * Rejects changing a study that another live process runs, because two
+   * Runs `work` in one write transaction unless a live run elsewhere (another
+   * process, or another service in this one) holds the study, because two
    * runners would train the same queued trials. A `running` study whose
-   * runner has died is marked `interrupted` here, so it can be resumed.
+   * runner has died is marked `interrupted` first.
    */
-  private checkNotRunElsewhere(study: StudyRecord): void {
-    const runner = this.store.studies.listRunning().find((entry) => entry.id === study.id);
-    if (runner === undefined) {
-      return;
-    }
-
+  private whileNotRunElsewhere(study: StudyRecord, work: () => void): void {
     // NOTE: a crashed runner's pid that the OS has given to another process keeps the study
     // blocked until that process ends, because only the pid is stored.
-    const pid = runner.runnerPid;
-    if (pid !== null && pid !== process.pid && isProcessAlive(pid)) {
-      throw new ScoutError(
+    const result = this.store.whileUnclaimed(study.id, work);
+    if (!result.done) {
+      throw this.runElsewhereError(study, result.pid);
+    }
+  }
+
+  private runElsewhereError(study: StudyRecord, pid: number): ScoutError {
+    if (pid === process.pid) {
+      return new ScoutError(
         'conflict',
-        `study '${study.name}' is being run by another Scout process (pid ${pid}); ` +
-          'wait for it to finish or stop that process first',
+        `study '${study.name}' is being run by another window or service of this Scout ` +
+          `(pid ${pid}); pause or cancel it there first`,
       );
     }
-
-    // This process does not run it either (it is not in `runs`), so its runner is gone. Only
-    // this study is recovered: the others with this process's pid are running here.
-    this.store.markInterrupted(study.id);
+    return new ScoutError(
+      'conflict',
+      `study '${study.name}' is being run by another Scout process (pid ${pid}); ` +
+        'wait for it to finish or stop that process first',
+    );
   }
 
   /** Returns `base`, or `base 2`, `base 3` and so on: the first name no study has. */

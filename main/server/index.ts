@@ -7,10 +7,23 @@ import { stringifyJson } from '../../shared/json';
 import { createApiHandler, toWireEvent, type ApiHandler } from '../core/api';
 import type { StudyService } from '../core/service';
 import { getLogger } from '../log';
-import { createToken, requestToken, tokensMatch } from './auth';
+import {
+  createToken,
+  formatStaticCookie,
+  hasStaticCookie,
+  hostAllowed,
+  originAllowed,
+  requestToken,
+  staticCookie,
+  tokensMatch,
+} from './auth';
 import { defaultStaticDirectory, sendText, serveStatic, setSecurityHeaders } from './static';
 
-export { CONTENT_SECURITY_POLICY, defaultStaticDirectory } from './static';
+export {
+  CONTENT_SECURITY_POLICY,
+  HEADER_CONTENT_SECURITY_POLICY,
+  defaultStaticDirectory,
+} from './static';
 
 const log = getLogger('server');
 
@@ -63,9 +76,15 @@ export interface RunningServer {
  *
  * Every /api request and WebSocket upgrade must carry the token, as the
  * `token` query parameter or an `Authorization: Bearer` header. Without it
- * the reply is 401 and the request does nothing. Static files are served
- * without the token: they contain only the app's code, never data, and the
- * page loads its scripts by relative URLs that carry no query.
+ * the reply is 401 and the request does nothing. A static file needs the
+ * token too, or the cookie set when the page was opened with it, because the
+ * page loads its scripts by relative URLs that carry no query. The cookie
+ * opens the static files only, never the API, so a page that can make the
+ * browser send it (it is scoped to the host, not the port) reaches no data.
+ *
+ * A server bound to loopback accepts only loopback Host names, and a
+ * request whose Origin header is another origin is rejected with 403; no
+ * response carries CORS headers, so other origins cannot read any response.
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
@@ -77,6 +96,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const server = http.createServer((request, response) => {
     setSecurityHeaders(response);
     const pathname = (request.url ?? '/').split('?')[0]!;
+
+    if (!hostAllowed(request, host) || !originAllowed(request)) {
+      rejections.log(request, 'foreign Host or Origin header');
+      sendText(response, 403, 'forbidden: open the URL that scout serve printed');
+      return;
+    }
 
     if (pathname === '/api' || pathname.startsWith('/api/')) {
       if (!tokensMatch(requestToken(request), token)) {
@@ -98,6 +123,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return;
     }
 
+    // The cookie names the port, which is known only once the server listens.
+    const cookie = staticCookie(token, (server.address() as AddressInfo).port);
+    const withToken = tokensMatch(requestToken(request), token);
+    if (!withToken && !hasStaticCookie(request, cookie)) {
+      rejections.log(request, 'static file without token or cookie');
+      sendText(response, 401, 'unauthorized: open the URL that scout serve printed');
+      return;
+    }
+    if (withToken) {
+      response.setHeader('Set-Cookie', formatStaticCookie(cookie));
+    }
+
     const rejection = serveStatic(request, response, staticDir);
     if (rejection !== undefined && rejection !== 'not-found') {
       rejections.log(request, `static file: ${rejection}`);
@@ -107,6 +144,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_SOCKET_MESSAGE_BYTES });
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const pathname = (request.url ?? '/').split('?')[0]!;
+    if (!hostAllowed(request, host) || !originAllowed(request)) {
+      rejections.log(request, 'WebSocket upgrade with a foreign Host or Origin header');
+      rejectUpgrade(socket, 403, 'Forbidden');
+      return;
+    }
     if (!tokensMatch(requestToken(request), token)) {
       rejections.log(request, 'WebSocket upgrade with a missing or wrong token');
       rejectUpgrade(socket, 401, 'Unauthorized');

@@ -3,12 +3,25 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 
 /**
- * Content Security Policy of every response. It matches the meta tag in
- * renderer/index.html, so the page gets the same policy from either.
+ * Content Security Policy of the renderer's meta tag in renderer/index.html, which the Electron
+ * page (loaded from file://) gets. `frame-ancestors` has no effect in a meta tag, so the web
+ * server sends the stricter HEADER_CONTENT_SECURITY_POLICY as a header.
  */
 export const CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
-  "connect-src 'self' ws:; img-src 'self' data: blob:";
+  "connect-src 'self'; img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; " +
+  "form-action 'none'";
+
+/**
+ * Content Security Policy header of every web-mode response. The browser enforces it together
+ * with the meta tag, so a resource must pass both. `connect-src 'self'` also covers the
+ * WebSocket to the same host and port (CSP Level 3), so the page cannot connect anywhere else;
+ * no plugins, no <base> and no form posts; and no other page may frame this one.
+ */
+export const HEADER_CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
+  "connect-src 'self'; img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; " +
+  "form-action 'none'; frame-ancestors 'none'";
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -49,11 +62,16 @@ export function defaultStaticDirectory(): string {
 
 /** Sets the security headers that every response of the server carries. */
 export function setSecurityHeaders(response: ServerResponse): void {
-  response.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+  response.setHeader('Content-Security-Policy', HEADER_CONTENT_SECURITY_POLICY);
   response.setHeader('X-Content-Type-Options', 'nosniff');
+  // For browsers without CSP frame-ancestors; both forbid framing the app.
   response.setHeader('X-Frame-Options', 'DENY');
   // The page URL carries the token, so no Referer header may ever send it on.
   response.setHeader('Referrer-Policy', 'no-referrer');
+  // Pages of other origins may neither load these responses (such as the scripts) nor keep a
+  // handle on a window of the app.
+  response.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+  response.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
 }
 
 /**

@@ -1,6 +1,12 @@
 import type { Database } from 'better-sqlite3';
 import type { SearchSpace } from '../../shared/space/types';
-import type { Stage, StudyRecord, StudySettings, StudyStatus } from '../../shared/study';
+import type {
+  FailureSummary,
+  Stage,
+  StudyRecord,
+  StudySettings,
+  StudyStatus,
+} from '../../shared/study';
 
 interface StudyRow {
   id: number;
@@ -23,6 +29,16 @@ interface StudyRow {
   best_max: number | null;
   best_min: number | null;
   backends: string | null;
+  failure_summary: string | null;
+}
+
+/** The process and run that hold a study, as stored. */
+export interface StudyRunner {
+  id: number;
+  name: string;
+  status: StudyStatus;
+  runnerPid: number | null;
+  runnerToken: string | null;
 }
 
 /** Fields of a study that a caller supplies when creating it. */
@@ -76,6 +92,8 @@ function toRecord(row: StudyRow): StudyRecord {
     failedTrials: row.failed_trials,
     bestObjective: maximize ? row.best_max : row.best_min,
     backends: row.backends,
+    failureSummary:
+      row.failure_summary === null ? null : (JSON.parse(row.failure_summary) as FailureSummary),
   };
 }
 
@@ -151,15 +169,43 @@ export class StudyTable {
     this.db.prepare('DELETE FROM studies WHERE id = ?').run(id);
   }
 
-  /** Records which process runs the study, so another process can tell whether it is alive. */
-  setRunner(id: number, pid: number | null): void {
-    this.db.prepare('UPDATE studies SET runner_pid = ? WHERE id = ?').run(pid, id);
+  /**
+   * Records which process and run hold the study, so another process (or
+   * another service in this one) can tell whether that run is alive.
+   */
+  setRunner(id: number, pid: number | null, token: string | null = null): void {
+    this.db
+      .prepare('UPDATE studies SET runner_pid = ?, runner_token = ? WHERE id = ?')
+      .run(pid, token, id);
   }
 
-  /** Returns the ids and runner process ids of studies marked `running`. */
-  listRunning(): { id: number; runnerPid: number | null }[] {
-    return this.db
-      .prepare(`SELECT id, runner_pid AS runnerPid FROM studies WHERE status = 'running'`)
-      .all() as { id: number; runnerPid: number | null }[];
+  /** Clears the runner of study `id` if run `token` still holds it; returns whether it did. */
+  clearRunner(id: number, token: string): boolean {
+    const result = this.db
+      .prepare(
+        'UPDATE studies SET runner_pid = NULL, runner_token = NULL WHERE id = ? AND runner_token = ?',
+      )
+      .run(id, token);
+    return result.changes > 0;
+  }
+
+  /** Returns the status and runner of study `id`, or undefined when there is no such study. */
+  getRunner(id: number): StudyRunner | undefined {
+    return this.db.prepare(`${SELECT_RUNNER} WHERE id = ?`).get(id) as StudyRunner | undefined;
+  }
+
+  /** Returns the runners of studies marked `running`. */
+  listRunning(): StudyRunner[] {
+    return this.db.prepare(`${SELECT_RUNNER} WHERE status = 'running'`).all() as StudyRunner[];
+  }
+
+  /** Stores (or with null clears) why the study paused after failed trials in a row. */
+  setFailureSummary(id: number, summary: FailureSummary | null): void {
+    this.db
+      .prepare('UPDATE studies SET failure_summary = ? WHERE id = ?')
+      .run(summary === null ? null : JSON.stringify(summary), id);
   }
 }
+
+const SELECT_RUNNER = `
+  SELECT id, name, status, runner_pid AS runnerPid, runner_token AS runnerToken FROM studies`;

@@ -4,10 +4,17 @@
  * process validates every request against `requestSchemas` before it runs.
  */
 import type { DatasetSource } from '../dataset';
+import type {
+  Comparison,
+  ConfigSnippets,
+  ObjectiveScaleRequest,
+  StudyAnalysis,
+} from '../analysis/types';
 import type { SearchSpace, SpaceIssue, TrialValues } from '../space/types';
 import type {
   DatasetRecord,
   EpochRecord,
+  FailureSummary,
   StudyRecord,
   StudySettings,
   StudyStatus,
@@ -108,7 +115,29 @@ export interface ScoutApi {
     request: { id: number };
     response: { fileName: string; files: { name: string; base64: string }[] };
   };
+  /**
+   * Writes an export into a folder the user chose in the desktop app's folder
+   * dialog (`scoutDialogs.chooseFolder`); `model` writes the best model's files
+   * into a subfolder. An existing file is replaced only with `overwrite: true`.
+   */
+  'studies.saveExport': {
+    request: {
+      id: number;
+      format: 'json' | 'yaml' | 'csv' | 'model';
+      directory: string;
+      overwrite?: boolean;
+    };
+    response: { paths: string[] };
+  };
   'trials.epochs': { request: { trialId: number }; response: EpochRecord[] };
+  'analysis.study': {
+    request: { id: number; objectiveScale?: ObjectiveScaleRequest };
+    response: StudyAnalysis;
+  };
+  /** A refined study's parent is used for its lineage even when its id is not listed. */
+  'analysis.compare': { request: { ids: number[] }; response: Comparison };
+  'analysis.snippets': { request: { id: number }; response: ConfigSnippets };
+  'analysis.compareCsv': { request: { ids: number[] }; response: ExportedFile };
 }
 
 /** A channel name of the API. */
@@ -122,7 +151,14 @@ export type ResponseOf<C extends Channel> = ScoutApi[C]['response'];
 
 /** Event the main process pushes to the renderer while studies run. */
 export type ScoutEvent =
-  | { type: 'study-status'; studyId: number; status: StudyStatus; note: string | null }
+  | {
+      type: 'study-status';
+      studyId: number;
+      status: StudyStatus;
+      note: string | null;
+      /** Errors of the failed trials in a row that paused the study, when that is why. */
+      failures?: FailureSummary | null;
+    }
   | { type: 'trial-started'; studyId: number; trialId: number; number: number; values: TrialValues }
   | {
       type: 'trial-epoch';

@@ -67,8 +67,8 @@ export const searchSpaceSchema = z.array(hyperparameterSchema);
 const positiveInt = z.number().int('must be a whole number').positive('must be at least 1');
 
 /** Study settings; every field is required here, the CLI and form fill defaults first. */
-export const studySettingsSchema = z.object({
-  objective: z.object({
+export const studySettingsSchema = z.strictObject({
+  objective: z.strictObject({
     metric: z.enum(['val_accuracy', 'val_loss', 'val_mae', 'val_mse']),
     direction: z.enum(['maximize', 'minimize']),
   }),
@@ -86,7 +86,11 @@ export const studySettingsSchema = z.object({
     .min(0, 'must be from 0 to 2147483647')
     .max(2 ** 31 - 1, 'must be from 0 to 2147483647'),
   epochs: positiveInt.max(10000, 'must be at most 10000'),
-  patience: z.number().int('must be a whole number').min(0, 'must be 0 (off) or more'),
+  patience: z
+    .number()
+    .int('must be a whole number')
+    .min(0, 'must be 0 (off) or more')
+    .max(10000, 'must be at most 10000'),
   workers: positiveInt.max(64, 'must be at most 64'),
   validationFraction: z
     .number()
@@ -95,43 +99,71 @@ export const studySettingsSchema = z.object({
   trainLimit: positiveInt.optional(),
   testLimit: positiveInt.optional(),
   trialTimeoutSeconds: z.number().positive('must be a number of seconds above 0').optional(),
+  maxConsecutiveFailures: z
+    .number()
+    .int('must be a whole number')
+    .min(0, 'must be 0 (off) or more')
+    .max(100000, 'must be at most 100000')
+    .optional(),
 });
 
 const task = z.enum(['classification', 'regression']);
-const filePath = z.string().min(1, 'a file path is required');
+const filePath = z
+  .string()
+  .min(1, 'a file path is required')
+  .max(4096, 'must be at most 4096 characters');
+
+/** A dataset or study name as the user types it. */
+const displayName = z
+  .string()
+  .min(1, 'a name is required')
+  .max(200, 'must be at most 200 characters');
 
 /** Location and format of a dataset's files. */
 export const datasetSourceSchema = z.discriminatedUnion('format', [
-  z.object({
+  z.strictObject({
     format: z.literal('idx'),
     images: filePath,
     labels: filePath,
     testImages: filePath.optional(),
     testLabels: filePath.optional(),
   }),
-  z.object({ format: z.literal('csv'), path: filePath, target: z.string().min(1), task }),
-  z.object({ format: z.literal('npy'), features: filePath, targets: filePath, task }),
+  z.strictObject({
+    format: z.literal('csv'),
+    path: filePath,
+    target: z.string().min(1).max(1000),
+    task,
+  }),
+  z.strictObject({ format: z.literal('npy'), features: filePath, targets: filePath, task }),
 ]);
 
-const id = z.object({ id: positiveInt });
-const empty = z.object({}).strict();
+const id = z.strictObject({ id: positiveInt });
+const empty = z.strictObject({});
+const studyIds = z
+  .array(positiveInt)
+  .min(2, 'pick at least two studies to compare')
+  .max(50, 'pick at most 50 studies to compare');
 
 /** Request schema of every API channel. */
 export const requestSchemas: Record<Channel, z.ZodType> = {
   'system.info': empty,
   'datasets.list': empty,
-  'datasets.add': z.object({ name: z.string().min(1), source: datasetSourceSchema }),
-  'datasets.preview': z.object({
+  'datasets.add': z.strictObject({ name: displayName, source: datasetSourceSchema }),
+  'datasets.preview': z.strictObject({
     id: positiveInt,
     rows: positiveInt.max(200),
     validationFraction: z.number().gt(0).lt(1),
-    seed: z.number().int().min(0),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1),
   }),
   'datasets.delete': id,
   'studies.list': empty,
   'studies.get': id,
-  'studies.create': z.object({
-    name: z.string().min(1),
+  'studies.create': z.strictObject({
+    name: displayName,
     datasetId: positiveInt,
     template: z.literal('mlp'),
     space: searchSpaceSchema,
@@ -142,16 +174,29 @@ export const requestSchemas: Record<Channel, z.ZodType> = {
   'studies.pause': id,
   'studies.cancel': id,
   'studies.delete': id,
-  'studies.duplicate': z.object({ id: positiveInt, name: z.string().min(1).optional() }),
-  'studies.proposeRefinement': z.object({
+  'studies.duplicate': z.strictObject({ id: positiveInt, name: displayName.optional() }),
+  'studies.proposeRefinement': z.strictObject({
     id: positiveInt,
     topK: positiveInt.optional(),
     topPercent: z.number().gt(0).max(100).optional(),
     margin: z.number().min(0).max(10).optional(),
   }),
-  'studies.export': z.object({ id: positiveInt, format: z.enum(['json', 'yaml', 'csv']) }),
+  'studies.export': z.strictObject({ id: positiveInt, format: z.enum(['json', 'yaml', 'csv']) }),
   'studies.exportModel': id,
-  'trials.epochs': z.object({ trialId: positiveInt }),
+  'studies.saveExport': z.strictObject({
+    id: positiveInt,
+    format: z.enum(['json', 'yaml', 'csv', 'model']),
+    directory: filePath,
+    overwrite: z.boolean().optional(),
+  }),
+  'trials.epochs': z.strictObject({ trialId: positiveInt }),
+  'analysis.study': z.strictObject({
+    id: positiveInt,
+    objectiveScale: z.enum(['auto', 'linear', 'log']).optional(),
+  }),
+  'analysis.compare': z.strictObject({ ids: studyIds }),
+  'analysis.snippets': id,
+  'analysis.compareCsv': z.strictObject({ ids: studyIds }),
 };
 
 /**
@@ -166,7 +211,21 @@ export function formatZodError(
   return error.issues
     .map((issue) => {
       const where = issue.path.length > 0 ? `${describePath(issue.path)}: ` : '';
-      return `${where}${issue.message}`;
+      return `${where}${describeIssue(issue)}`;
     })
     .join('\n');
+}
+
+/**
+ * Returns an issue's message, with Zod's default text for an unknown key
+ * ("Unrecognized key: ...") replaced by one that names the key and the fix.
+ * Schemas with their own message for unknown keys (hyperparameters) keep it.
+ */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code !== 'unrecognized_keys' || !issue.message.startsWith('Unrecognized key')) {
+    return issue.message;
+  }
+  const keys = issue.keys.map((key) => `'${key}'`).join(', ');
+  const noun = issue.keys.length === 1 ? 'field' : 'fields';
+  return `unknown ${noun} ${keys}; remove it or check the spelling`;
 }

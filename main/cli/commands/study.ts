@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
 import type { SearchSpace, SpaceIssue } from '../../../shared/space/types';
-import { refinedSettings } from '../../../shared/defaults';
-import type { StudyRecord } from '../../../shared/study';
+import { DEFAULT_MAX_CONSECUTIVE_FAILURES, refinedSettings } from '../../../shared/defaults';
+import type { StudyRecord, StudySettings } from '../../../shared/study';
 import type { StudyService } from '../../core/service';
 import { type CommandContext, type GlobalOptions, openContext, runInterruptible } from '../context';
 import {
@@ -36,6 +36,11 @@ export function addSettingFlags(command: Command): Command {
       '--trial-timeout <seconds>',
       'stop a trial that runs longer and mark it failed',
       parseNumber,
+    )
+    .option(
+      '--max-failures <n>',
+      'failed trials in a row after which the study pauses (0: off; default 5)',
+      parseInteger,
     )
     .option('--train-limit <rows>', 'train on a subset of this many rows', parseInteger)
     .option('--test-limit <rows>', 'evaluate on this many rows of the test set', parseInteger)
@@ -89,10 +94,34 @@ export async function runWithProgress(
     console.log(`note: ${finished.note}`);
   }
   console.log(`\n${formatLeaderboard(finished, trials)}\n`);
+  printFailureSummary(finished);
+  if (finished.failureSummary) {
+    // A script must see that the study stopped short of its budget.
+    process.exitCode = 1;
+    return finished;
+  }
   if (finished.status === 'interrupted' || finished.status === 'paused') {
     console.log(`resume it with: scout resume ${finished.id}`);
   }
   return finished;
+}
+
+function describeFailureLimit(settings: StudySettings): string {
+  const limit = settings.maxConsecutiveFailures ?? DEFAULT_MAX_CONSECUTIVE_FAILURES;
+  return limit === 0 ? 'no number of failed trials (off)' : `${limit} failed trials in a row`;
+}
+
+/** Prints why a study paused after failed trials in a row, one line per distinct error. */
+function printFailureSummary(study: StudyRecord): void {
+  const summary = study.failureSummary;
+  if (!summary) {
+    return;
+  }
+  console.log(`paused after ${summary.consecutiveFailures} failed trials in a row:`);
+  for (const entry of summary.reasons) {
+    console.log(`  ${entry.count}x ${entry.reason}`);
+  }
+  console.log(`fix the cause, then resume it with: scout resume ${study.id}`);
 }
 
 function printStudy(service: StudyService, study: StudyRecord): void {
@@ -102,11 +131,13 @@ function printStudy(service: StudyService, study: StudyRecord): void {
   console.log(
     `dataset ${study.datasetName}; objective ${settings.objective.direction} ` +
       `${settings.objective.metric}; ${settings.strategy}, ${study.plannedTrials} trials, ` +
-      `seed ${settings.seed}, ${settings.epochs} epochs, patience ${settings.patience}`,
+      `seed ${settings.seed}, ${settings.epochs} epochs, patience ${settings.patience}, ` +
+      `pause after ${describeFailureLimit(settings)}`,
   );
   if (study.note) {
     console.log(`note: ${study.note}`);
   }
+  printFailureSummary(study);
   console.log('\nsearch space:');
   console.log(
     formatTable(

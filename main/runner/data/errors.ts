@@ -2,6 +2,18 @@
 export type DatasetErrorCode =
   /** A file does not exist. */
   | 'not-found'
+  /** A path names a folder, a pipe or a device instead of a regular file. */
+  | 'not-a-file'
+  /** A file exists but cannot be read (permissions). */
+  | 'unreadable'
+  /** A file (or its decompressed content) is larger than the loader reads into memory. */
+  | 'too-large'
+  /** A CSV file is not UTF-8 text: UTF-16, Latin-1 bytes or binary data. */
+  | 'encoding'
+  /** A header field of a binary format is invalid (such as a negative .npy dimension). */
+  | 'invalid-header'
+  /** A binary file is longer than its header promises, so the header and data disagree. */
+  | 'trailing-data'
   /** A file named `.gz` is neither gzip nor a plain file of the expected format. */
   | 'not-gzip'
   /** A gzip file fails to decompress (damaged or cut short). */

@@ -82,6 +82,13 @@ export function parseIdx(bytes: Uint8Array, name: string, role: IdxRole): IdxArr
     );
   }
 
+  if (bytes.length > expectedBytes) {
+    throw new DatasetError(
+      'trailing-data',
+      `${name}: expected ${expectedBytes} bytes for ${describeItems(dims, role)}, found ${bytes.length} (extra bytes from offset ${expectedBytes}); the header does not match the data, so download the file again`,
+    );
+  }
+
   return { dtype, dims, data: readValues(view, headerBytes, count, dtype) };
 }
 
@@ -99,6 +106,12 @@ export function readIdxPair(imagesPath: string, labelsPath: string): IdxPair {
   }
 
   const features = images.dims.slice(1).reduce((product, dim) => product * dim, 1);
+  if (rows === 0 || features === 0) {
+    throw new DatasetError(
+      'empty',
+      `${basename(imagesPath)}: the header declares ${describeItems(images.dims, 'images')}, so there is nothing to train on; choose an IDX file with data`,
+    );
+  }
 
   return { images, labels: labels.data, rows, features };
 }

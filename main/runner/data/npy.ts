@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 
 import { DatasetError } from './errors';
-import { readDatasetFile } from './files';
+import { clip, readDatasetFile } from './files';
 
 /** A decoded .npy array; values are converted to numbers. */
 export interface NpyArray {
@@ -26,6 +26,9 @@ const NPY_DTYPES: Record<string, { size: number; read: (view: DataView, at: numb
   '<u1': { size: 1, read: (view, at) => view.getUint8(at) },
   '|b1': { size: 1, read: (view, at) => (view.getUint8(at) === 0 ? 0 : 1) },
 };
+
+/** Largest header read, in bytes; np.load rejects larger ones by default too (max_header_size). */
+const MAX_HEADER_BYTES = 10000;
 
 /** The magic string `\x93NUMPY` that starts every .npy file. */
 const NPY_MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
@@ -63,6 +66,12 @@ export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
       `${name}: expected ${expectedBytes} bytes of data for shape (${shape.join(', ')}) ${descr}, found ${foundBytes}; the file is truncated, save it again`,
     );
   }
+  if (foundBytes > expectedBytes) {
+    throw new DatasetError(
+      'trailing-data',
+      `${name}: expected ${expectedBytes} bytes of data for shape (${shape.join(', ')}) ${descr}, found ${foundBytes} (extra bytes from offset ${dataOffset + expectedBytes}); the header does not match the data, so save the array again with np.save`,
+    );
+  }
 
   const data = new Float64Array(count);
   for (let i = 0; i < count; i++) {
@@ -98,6 +107,13 @@ function readHeader(
   const headerStart = 8 + lengthBytes;
   const dataOffset = headerStart + headerLength;
 
+  if (headerLength > MAX_HEADER_BYTES) {
+    throw new DatasetError(
+      'invalid-header',
+      `${name}: the header length at byte offset 8 is ${headerLength} bytes, above the limit of ${MAX_HEADER_BYTES}; the file is damaged or not a .npy file, so save the array again with np.save`,
+    );
+  }
+
   if (bytes.length < dataOffset) {
     throw new DatasetError(
       'truncated',
@@ -125,17 +141,23 @@ function parseHeader(
   if (descr === undefined || fortranOrder === undefined || shape === undefined) {
     throw new DatasetError(
       'unsupported',
-      `${name}: cannot read the header ${header.trim()} (structured dtypes are not supported); save a plain numeric array with np.save`,
+      `${name}: cannot read the header ${clip(header.trim(), 200)} (structured and object dtypes are not supported); save a plain numeric array with np.save(path, arr.astype('<f4'))`,
     );
   }
 
-  const dims = shape
+  const fields = shape
     .split(',')
     .map((dim) => dim.trim())
-    .filter((dim) => dim !== '')
-    .map(Number);
+    .filter((dim) => dim !== '');
+  const invalid = fields.find((dim) => !/^\d+$/.test(dim) || !Number.isSafeInteger(Number(dim)));
+  if (invalid !== undefined) {
+    throw new DatasetError(
+      'invalid-header',
+      `${name}: the header's shape (${clip(shape, 100)}) has the dimension '${clip(invalid)}', which is not a whole number from 0; the file is damaged, so save the array again with np.save`,
+    );
+  }
 
-  return { descr, fortranOrder: fortranOrder === 'True', shape: dims };
+  return { descr, fortranOrder: fortranOrder === 'True', shape: fields.map(Number) };
 }
 
 function lookupDtype(descr: string, name: string): (typeof NPY_DTYPES)[string] {
@@ -151,7 +173,7 @@ function lookupDtype(descr: string, name: string): (typeof NPY_DTYPES)[string] {
     const supported = Object.keys(NPY_DTYPES).join(', ');
     throw new DatasetError(
       'unsupported',
-      `${name}: dtype '${descr}' is not supported (supported: ${supported}); convert it with arr.astype('<f4')`,
+      `${name}: dtype '${clip(descr)}' is not supported (supported: ${supported}); convert it with arr.astype('<f4')`,
     );
   }
 

@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 
 import { readCsvDataset } from './csv';
 import { DatasetError } from './errors';
+import { clip } from './files';
 import { checkFinite, countClasses } from './labels';
 import { readNpy } from './npy';
 import { fitStandardisation, gatherRows, gatherTargets, splitRows } from './split';
@@ -29,7 +30,8 @@ export function readCsvTable(path: string, target: string, task: Task): CheckedT
   checkFinite(
     table.x,
     table.features,
-    (row, column) => `${name}: column '${table.featureNames[column]}', ${table.describeRow(row)}`,
+    (row, column) =>
+      `${name}: column '${clip(table.featureNames[column])}', ${table.describeRow(row)}`,
   );
 
   const classes = countTargets(table.y, task, table.classNames, describeRow);
@@ -64,6 +66,12 @@ export function readNpyTable(featuresPath: string, targetsPath: string, task: Ta
   }
 
   const [rows, featureCount] = features.shape;
+  if (rows === 0 || featureCount === 0) {
+    throw new DatasetError(
+      'empty',
+      `${featuresName}: the array has shape (${features.shape.join(', ')}), so there is nothing to train on; save an array with at least one row and one column`,
+    );
+  }
   if (targets.shape[0] !== rows) {
     throw new DatasetError(
       'mismatch',

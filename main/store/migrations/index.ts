@@ -1,5 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import * as initial from './001-initial';
+import * as runnerClaim from './002-runner-claim';
+import * as trialObjectiveIndex from './003-trial-objective-index';
 
 /** One schema change; `version` is the `user_version` the database has after it. */
 export interface Migration {
@@ -13,7 +15,11 @@ export interface Migration {
  * never edit a migration that has shipped: databases in the field already
  * ran it.
  */
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial', up: initial.up }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial', up: initial.up },
+  { version: 2, name: 'runner-claim', up: runnerClaim.up },
+  { version: 3, name: 'trial-objective-index', up: trialObjectiveIndex.up },
+];
 
 /** The schema version this build of Scout writes. */
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

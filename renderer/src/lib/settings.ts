@@ -5,7 +5,7 @@
  */
 import type { Direction } from '../../../shared/space/types';
 import type { ObjectiveMetric, StudySettings, Strategy } from '../../../shared/study';
-import { defaultSettings } from '../../../shared/defaults';
+import { DEFAULT_MAX_CONSECUTIVE_FAILURES, defaultSettings } from '../../../shared/defaults';
 
 /**
  * The settings as the form stores them. Number inputs give null while empty,
@@ -24,6 +24,8 @@ export interface SettingsForm {
   workers: number | null;
   validationFraction: number | null;
   trainLimit: number | null;
+  /** Failed trials in a row that pause the study; 0 turns the check off. */
+  maxConsecutiveFailures: number | null;
 }
 
 /** A field of the settings form. */
@@ -67,6 +69,7 @@ export function settingsFormFrom(settings: StudySettings): SettingsForm {
     workers: settings.workers,
     validationFraction: settings.validationFraction,
     trainLimit: settings.trainLimit ?? null,
+    maxConsecutiveFailures: settings.maxConsecutiveFailures ?? DEFAULT_MAX_CONSECUTIVE_FAILURES,
   };
 }
 
@@ -99,6 +102,10 @@ export function buildSettings(
   if (form.trainLimit !== null) {
     check('trainLimit', integerIssue(form.trainLimit, 'training-row limit', 1));
   }
+  check(
+    'maxConsecutiveFailures',
+    integerIssue(form.maxConsecutiveFailures, 'failed trials in a row', 0, LIMITS.trials),
+  );
   if (form.timeLimitMinutes !== null && !(form.timeLimitMinutes > 0)) {
     issues.timeLimitMinutes = `time limit ${form.timeLimitMinutes} is not positive; give minutes above 0 or leave it empty`;
   }
@@ -120,6 +127,7 @@ export function buildSettings(
     patience: form.patience as number,
     workers: form.workers as number,
     validationFraction: form.validationFraction as number,
+    maxConsecutiveFailures: form.maxConsecutiveFailures as number,
   };
   setOptional(
     settings,

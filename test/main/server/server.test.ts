@@ -9,6 +9,7 @@ import type { DatasetRecord, StudyRecord } from '../../../shared/study';
 import { defaultSettings } from '../../../shared/defaults';
 import {
   CONTENT_SECURITY_POLICY,
+  HEADER_CONTENT_SECURITY_POLICY,
   MAX_BODY_BYTES,
   startServer,
   type RunningServer,
@@ -369,18 +370,18 @@ describe('API calls', () => {
 });
 
 describe('static files', () => {
-  it('serves index.html at / with the CSP', async () => {
-    const response = await rawRequest('/');
+  it('serves index.html at / with the CSP header', async () => {
+    const response = await rawRequest(`/?token=${TOKEN}`);
 
     assert.equal(response.status, 200);
     assert.equal(response.headers['content-type'], 'text/html; charset=utf-8');
-    assert.equal(response.headers['content-security-policy'], CONTENT_SECURITY_POLICY);
+    assert.equal(response.headers['content-security-policy'], HEADER_CONTENT_SECURITY_POLICY);
     assert.equal(response.headers['referrer-policy'], 'no-referrer');
     assert.match(response.body, /<title>Scout<\/title>/);
   });
 
   it('serves a script with its content type', async () => {
-    const response = await rawRequest('/assets/app.js');
+    const response = await rawRequest(`/assets/app.js?token=${TOKEN}`);
 
     assert.equal(response.status, 200);
     assert.equal(response.headers['content-type'], 'text/javascript; charset=utf-8');
@@ -396,13 +397,13 @@ describe('static files', () => {
   });
 
   it('returns 404 for a missing file', async () => {
-    const response = await rawRequest('/assets/missing.js');
+    const response = await rawRequest(`/assets/missing.js?token=${TOKEN}`);
 
     assert.equal(response.status, 404);
   });
 
   it('rejects a POST to a static path', async () => {
-    const response = await rawRequest('/index.html', { method: 'POST', body: 'x' });
+    const response = await rawRequest(`/index.html?token=${TOKEN}`, { method: 'POST', body: 'x' });
 
     assert.equal(response.status, 405);
   });
@@ -415,7 +416,7 @@ describe('static files', () => {
     '/assets/../../package.json',
   ]) {
     it(`rejects traversal ${attempt}`, async () => {
-      const response = await rawRequest(attempt);
+      const response = await rawRequest(`${attempt}?token=${TOKEN}`);
 
       assert.equal(response.status, 403);
       assert.doesNotMatch(response.body, /secret/);
@@ -423,7 +424,7 @@ describe('static files', () => {
   }
 
   it('rejects a NUL byte in the path', async () => {
-    const response = await rawRequest('/index.html%00.js');
+    const response = await rawRequest(`/index.html%00.js?token=${TOKEN}`);
 
     assert.equal(response.status, 400);
   });
@@ -437,7 +438,7 @@ describe('static files', () => {
       return;
     }
 
-    const response = await rawRequest('/linked.json');
+    const response = await rawRequest(`/linked.json?token=${TOKEN}`);
 
     assert.equal(response.status, 403);
     assert.doesNotMatch(response.body, /secret/);

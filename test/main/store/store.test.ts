@@ -115,8 +115,69 @@ const MIGRATION_CASES: MigrationCase[] = [
         .all() as { name: string }[];
       assert.deepEqual(indexes.map((index) => index.name).sort(), [
         'studies_parent',
-        'trials_status',
+        'trials_study_status_objective',
       ]);
+    },
+  },
+  {
+    version: 2,
+    // A version 1 file holds a study that a run held when its process died.
+    seed: (db) => {
+      const now = new Date().toISOString();
+      db.prepare(
+        `INSERT INTO datasets (name, source, task, rows, features, classes, content_hash, created_at)
+         VALUES ('iris', '{}', 'classification', 150, 4, 3, 'x', ?)`,
+      ).run(now);
+      db.prepare(
+        `INSERT INTO studies (name, dataset_id, stage, template, space, settings, status,
+           planned_trials, runner_pid, created_at)
+         VALUES ('old', 1, 'coarse', 'mlp', '[]', '{}', 'running', 2, 4242, ?)`,
+      ).run(now);
+      db.prepare(
+        `INSERT INTO trials (study_id, number, params, seed, status) VALUES (1, 1, '{}', 7, 'running')`,
+      ).run();
+    },
+    check: (db) => {
+      const columns = (db.prepare('PRAGMA table_info(studies)').all() as { name: string }[]).map(
+        (column) => column.name,
+      );
+      assert.ok(columns.includes('runner_token'));
+      assert.ok(columns.includes('failure_summary'));
+      const study = db.prepare('SELECT * FROM studies').get() as Record<string, unknown>;
+      assert.equal(study.runner_pid, 4242);
+      assert.equal(study.runner_token, null);
+      assert.equal(study.failure_summary, null);
+      assert.equal(countRows(db, 'trials'), 1);
+    },
+  },
+  {
+    version: 3,
+    // A version 2 file's trials keep their rows; only the index changes.
+    seed: (db) => {
+      const now = new Date().toISOString();
+      db.prepare(
+        `INSERT INTO datasets (name, source, task, rows, features, classes, content_hash, created_at)
+         VALUES ('iris', '{}', 'classification', 150, 4, 3, 'x', ?)`,
+      ).run(now);
+      db.prepare(
+        `INSERT INTO studies (name, dataset_id, stage, template, space, settings, status,
+           planned_trials, created_at)
+         VALUES ('old', 1, 'coarse', 'mlp', '[]', '{}', 'completed', 1, ?)`,
+      ).run(now);
+      db.prepare(
+        `INSERT INTO trials (study_id, number, params, seed, status, objective)
+         VALUES (1, 1, '{}', 7, 'completed', 0.9)`,
+      ).run();
+    },
+    check: (db) => {
+      const plan = db
+        .prepare(
+          `EXPLAIN QUERY PLAN SELECT MAX(objective) FROM trials
+           WHERE study_id = 1 AND status = 'completed'`,
+        )
+        .all() as { detail: string }[];
+      assert.match(plan.map((step) => step.detail).join('\n'), /trials_study_status_objective/);
+      assert.equal(countRows(db, 'trials'), 1);
     },
   },
 ];
@@ -126,7 +187,7 @@ describe('migrations', () => {
     const store = Store.open(newFile());
     try {
       assert.equal(store.db.pragma('user_version', { simple: true }), LATEST_VERSION);
-      assert.equal(LATEST_VERSION, 1);
+      assert.equal(LATEST_VERSION, 3);
       assert.deepEqual(tableNames(store.db), ['datasets', 'studies', 'trial_epochs', 'trials']);
     } finally {
       store.close();
