@@ -44,16 +44,18 @@ const COARSE_SPACE: SearchSpace = [
 let app: TestApp;
 let browser: Browser;
 let coarseId = 0;
+let refinedId = 0;
 
 /**
- * Runs a coarse study of 4 trials and a refined study of 2 around its best 2
- * trials, through the service, on 500 MNIST training rows. Three epochs
- * rather than one, so the learning curves are lines, not single points.
+ * Runs a coarse study of 10 trials and a refined study of 4 around its best
+ * 3 trials, through the service, on 500 MNIST training rows. Three epochs
+ * rather than one, so the learning curves are lines, not single points, and
+ * 10 trials because the importance view needs at least 8.
  */
 async function prepareStudies(): Promise<void> {
   const dataset = registerMnist(app.service, 'mnist');
   const settings = quickSettings({
-    trials: 4,
+    trials: 10,
     epochs: 3,
     trainLimit: 500,
     testLimit: 200,
@@ -71,17 +73,18 @@ async function prepareStudies(): Promise<void> {
   assert.equal(finished.status, 'completed', `the coarse study ended ${finished.status}`);
   coarseId = coarse.id;
 
-  const proposal = app.service.proposeRefinement(coarse.id, { topK: 2 });
+  const proposal = app.service.proposeRefinement(coarse.id, { topK: 3 });
   const refined = app.service.createStudy({
     name: 'mnist refined',
     datasetId: dataset.id,
     template: 'mlp',
     space: proposal.space,
-    settings: { ...settings, trials: 2 },
+    settings: { ...settings, trials: 4, seed: 8 },
     parentId: coarse.id,
   }).study;
   const refinedEnd = await app.service.runStudy(refined.id);
   assert.equal(refinedEnd.status, 'completed', `the refined study ended ${refinedEnd.status}`);
+  refinedId = refined.id;
 }
 
 /** Waits two frames, so charts and canvases that draw after a layout change have drawn. */
@@ -152,11 +155,57 @@ describe('screenshots', () => {
     await openScreen(page, app, `#/studies/${coarseId}/refine`);
     await page.getByTestId('refine-compare-row').first().waitFor();
     await page.getByTestId('refine-basis-k').check();
-    await page.getByTestId('refine-top-k').fill('2');
+    await page.getByTestId('refine-top-k').fill('3');
     await page.getByTestId('refine-propose').click();
-    await page.getByRole('heading', { name: 'Proposed region from the top 2 trials' }).waitFor();
+    await page.getByRole('heading', { name: 'Proposed region from the top 3 trials' }).waitFor();
     await page.getByTestId('hp-parent').first().waitFor();
     files.push(await capture(page, 'refine.png'));
+
+    await context.close();
+
+    for (const file of files) {
+      assertScreenshot(file);
+    }
+    assert.deepEqual(errors, []);
+  });
+
+  it('captures the analysis views', async () => {
+    const context = await newLoopbackContext(browser);
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    const errors = collectPageErrors(page);
+    const files: string[] = [];
+
+    await openAnalysisTab(page, 'slices');
+    await page.locator('[data-testid="slice-canvas"]:not([data-x-scale=""])').nth(2).waitFor();
+    await scrollToTabs(page);
+    files.push(await capture(page, 'study-slices.png'));
+
+    await openAnalysisTab(page, 'parallel');
+    await brushParallel(page, 'learning_rate', 0.35, 0.75);
+    await scrollToTabs(page);
+    files.push(await capture(page, 'study-parallel.png'));
+
+    await openAnalysisTab(page, 'importance');
+    await page.getByTestId('importance-method').waitFor();
+    await scrollToTabs(page);
+    files.push(await capture(page, 'study-importance.png'));
+
+    await openAnalysisTab(page, 'coverage');
+    await page.getByTestId('coverage-chart').locator('canvas').waitFor();
+    await scrollToTabs(page);
+    files.push(await capture(page, 'study-coverage.png'));
+
+    await openScreen(page, app, `#/studies/${coarseId}`);
+    await page.getByTestId('tab-live').click();
+    await page.getByTestId('study-export').click();
+    await page.getByTestId('snippet-keras').waitFor();
+    await page.getByTestId('export-panel').scrollIntoViewIfNeeded();
+    files.push(await capture(page, 'study-snippets.png'));
+
+    await openScreen(page, app, `#/compare/${coarseId},${refinedId}`);
+    await page.getByTestId('compare-distribution').locator('canvas').waitFor();
+    files.push(await capture(page, 'compare.png'));
 
     await context.close();
 
@@ -182,6 +231,43 @@ describe('screenshots', () => {
     assert.deepEqual(errors, []);
   });
 });
+
+/** Opens the coarse study on analysis tab `tab` and waits for its data. */
+async function openAnalysisTab(page: Page, tab: string): Promise<void> {
+  await openScreen(page, app, `#/studies/${coarseId}`);
+  await page.getByTestId(`tab-${tab}`).click();
+  await page.locator(`[data-testid="analysis"][data-tab="${tab}"][aria-busy="false"]`).waitFor();
+}
+
+/** Scrolls the study view so the tabs are at the top and the analysis fills the screenshot. */
+async function scrollToTabs(page: Page): Promise<void> {
+  await page.evaluate(
+    `document.querySelector('[role="tablist"]').scrollIntoView({ block: 'start' })`,
+  );
+}
+
+/** Drags along the parallel-coordinates axis `name` from position `from` to `to` (0 bottom, 1 top). */
+async function brushParallel(page: Page, name: string, from: number, to: number): Promise<void> {
+  const canvas = page.getByTestId('pc-canvas');
+  await canvas.waitFor();
+  const axes = JSON.parse((await canvas.getAttribute('data-axes')) ?? '[]') as {
+    name: string;
+    x: number;
+  }[];
+  const axis = axes.find((entry) => entry.name === name);
+  const top = Number(await canvas.getAttribute('data-plot-top'));
+  const bottom = Number(await canvas.getAttribute('data-plot-bottom'));
+  const box = await canvas.boundingBox();
+  assert.ok(axis, `no parallel-coordinates axis ${name}`);
+  assert.ok(box, 'the parallel-coordinates canvas has no box');
+
+  const yAt = (position: number): number => box.y + top + (1 - position) * (bottom - top);
+  await page.mouse.move(box.x + axis.x, yAt(from));
+  await page.mouse.down();
+  await page.mouse.move(box.x + axis.x, yAt(to), { steps: 5 });
+  await page.mouse.up();
+  await page.getByTestId('pc-brush').waitFor();
+}
 
 /** Opens the coarse study with the best trial selected, so both charts have lines. */
 async function openStudy(page: Page): Promise<void> {

@@ -1,6 +1,7 @@
 /**
- * chart.js set-up: registers only the controllers the app draws (line and
- * bar), which keeps them in the bundle while tree-shaking the rest, and reads
+ * chart.js set-up: registers only the controllers and scales the app draws
+ * (line, scatter and bar, on linear, logarithmic and category axes), which
+ * keeps them in the bundle while tree-shaking the rest, and reads
  * chart colours from the page's CSS variables so charts follow the theme.
  */
 import {
@@ -11,6 +12,7 @@ import {
   Filler,
   Legend,
   LinearScale,
+  LogarithmicScale,
   LineController,
   LineElement,
   PointElement,
@@ -25,6 +27,7 @@ Chart.register(
   Filler,
   Legend,
   LinearScale,
+  LogarithmicScale,
   LineController,
   LineElement,
   PointElement,

@@ -23,6 +23,11 @@ export interface PreloadBridge {
 export interface DialogBridge {
   /** Resolves with the chosen file path, or null when the user cancels. */
   openFile(options?: { title?: string }): Promise<string | null>;
+  /**
+   * Resolves with the chosen folder, or null when the user cancels; only a
+   * folder chosen here is accepted by `studies.saveExport`.
+   */
+  chooseFolder?(options?: { title?: string }): Promise<string | null>;
 }
 
 declare global {

@@ -1,6 +1,6 @@
 /**
  * Hash routes of the app: `#/studies`, `#/studies/12`, `#/studies/12/refine`,
- * `#/datasets` and `#/new`. Hash routing needs no server support, so the
+ * `#/compare/3,5`, `#/datasets` and `#/new`. Hash routing needs no server support, so the
  * same build works from file:// in Electron and from `/` in web mode.
  */
 
@@ -9,6 +9,8 @@ export type Route =
   | { name: 'studies' }
   | { name: 'study'; id: number }
   | { name: 'refine'; id: number }
+  /** The comparison of studies `ids`, in the order given; empty to pick studies first. */
+  | { name: 'compare'; ids: number[] }
   | { name: 'datasets' }
   | { name: 'new' }
   | { name: 'not-found'; path: string };
@@ -37,6 +39,13 @@ export function parseRoute(hash: string): Route {
     }
   }
 
+  if (section === 'compare' && parts.length <= 2) {
+    const ids = parseIdList(idText ?? '');
+    if (ids !== null) {
+      return { name: 'compare', ids };
+    }
+  }
+
   if (parts.length === 1 && section === 'datasets') {
     return { name: 'datasets' };
   }
@@ -56,6 +65,8 @@ export function routeHash(route: Route): string {
       return `#/studies/${route.id}`;
     case 'refine':
       return `#/studies/${route.id}/refine`;
+    case 'compare':
+      return route.ids.length > 0 ? `#/compare/${route.ids.join(',')}` : '#/compare';
     case 'datasets':
       return '#/datasets';
     case 'new':
@@ -67,4 +78,23 @@ export function routeHash(route: Route): string {
 
 function parseId(text: string): number | null {
   return /^[1-9][0-9]*$/.test(text) ? Number(text) : null;
+}
+
+/** Parses "3,5,8" into distinct ids in order; "" is the empty list, and anything else null. */
+function parseIdList(text: string): number[] | null {
+  if (text === '') {
+    return [];
+  }
+
+  const ids: number[] = [];
+  for (const part of text.split(',')) {
+    const id = parseId(part);
+    if (id === null) {
+      return null;
+    }
+    if (!ids.includes(id)) {
+      ids.push(id);
+    }
+  }
+  return ids;
 }

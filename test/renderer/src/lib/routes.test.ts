@@ -11,6 +11,15 @@ describe('parseRoute', () => {
     assert.deepEqual(parseRoute('#/new'), { name: 'new' });
   });
 
+  it('reads a comparison', () => {
+    assert.deepEqual(parseRoute('#/compare/3,5'), { name: 'compare', ids: [3, 5] });
+    assert.deepEqual(parseRoute('#/compare/5,3,5'), { name: 'compare', ids: [5, 3] });
+    assert.deepEqual(parseRoute('#/compare'), { name: 'compare', ids: [] });
+    assert.equal(parseRoute('#/compare/3,x').name, 'not-found');
+    assert.equal(parseRoute('#/compare/3,,5').name, 'not-found');
+    assert.equal(parseRoute('#/compare/3/5').name, 'not-found');
+  });
+
   it('treats an empty hash as the studies list', () => {
     assert.deepEqual(parseRoute(''), { name: 'studies' });
     assert.deepEqual(parseRoute('#'), { name: 'studies' });
@@ -36,6 +45,8 @@ describe('routeHash', () => {
       { name: 'studies' },
       { name: 'study', id: 7 },
       { name: 'refine', id: 7 },
+      { name: 'compare', ids: [7, 2, 9] },
+      { name: 'compare', ids: [] },
       { name: 'datasets' },
       { name: 'new' },
     ];
