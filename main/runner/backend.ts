@@ -1,6 +1,7 @@
 import path from 'node:path';
 import * as tfjs from '@tensorflow/tfjs';
 import { getLogger } from '../log';
+import { fastKernelsEnabled, registerFastMatMul } from './kernels/matmul';
 
 const log = getLogger('runner');
 
@@ -119,7 +120,13 @@ async function activateWasm(): Promise<SelectedBackend> {
   const distDirectory = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
   wasm.setWasmPaths(distDirectory + path.sep);
 
-  return activate(tfjs, 'wasm', false);
+  const selected = await activate(tfjs, 'wasm', false);
+  // The wasm backend's own transposed matrix products are several times slower than XNNPACK's
+  // untransposed ones (see kernels/matmul.ts); SCOUT_FAST_KERNELS=off keeps them, to compare.
+  if (fastKernelsEnabled()) {
+    registerFastMatMul(tfjs);
+  }
+  return selected;
 }
 
 async function activate(tf: Tf, backend: string, gpu: boolean): Promise<SelectedBackend> {

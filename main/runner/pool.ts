@@ -34,6 +34,14 @@ export interface PoolOptions {
   trialTimeoutMs?: number;
   /** Extra environment variables of the worker processes. */
   env?: Record<string, string>;
+  /**
+   * CUDA device ids, as listCudaDevices in workers.ts returns them. Worker i
+   * gets only device i modulo their number, through CUDA_VISIBLE_DEVICES, so
+   * a tensorflow-gpu pool runs one worker per GPU. A replacement worker takes
+   * the device of the worker it replaces.
+   * NOTE: not run on a machine with a GPU yet.
+   */
+  gpuDevices?: string[];
 }
 
 /** One trial to run: the 'train' message without its type, plus an optional per-trial timeout. */
@@ -90,6 +98,8 @@ interface Job {
 
 interface WorkerHandle {
   id: number;
+  /** Position of the worker in the pool, 0 to size - 1; a replacement keeps it. */
+  slot: number;
   child: ChildProcess;
   state: 'loading' | 'idle' | 'busy' | 'exited';
   job?: Job;
@@ -146,8 +156,8 @@ export class WorkerPool {
     const whenReady = new Promise<WorkerReadyInfo[]>((resolve, reject) => {
       this.whenStarted = { resolve, reject };
     });
-    for (let i = 0; i < this.options.size; i++) {
-      this.spawnWorker();
+    for (let slot = 0; slot < this.options.size; slot++) {
+      this.spawnWorker(slot);
     }
     return whenReady;
   }
@@ -240,14 +250,15 @@ export class WorkerPool {
     }
   }
 
-  private spawnWorker(): WorkerHandle {
+  private spawnWorker(slot: number): WorkerHandle {
     const { file, execArgv } = workerEntry();
-    const child = fork(file, [], {
-      execArgv,
-      env: { ...process.env, ...this.options.env },
-      serialization: 'json',
-    });
-    const handle: WorkerHandle = { id: this.nextWorkerId++, child, state: 'loading' };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...this.options.env };
+    const devices = this.options.gpuDevices ?? [];
+    if (devices.length > 0) {
+      env.CUDA_VISIBLE_DEVICES = devices[slot % devices.length];
+    }
+    const child = fork(file, [], { execArgv, env, serialization: 'json' });
+    const handle: WorkerHandle = { id: this.nextWorkerId++, slot, child, state: 'loading' };
     this.workers.add(handle);
 
     child.on('message', (message: WorkerMessage) => this.onMessage(handle, message));
@@ -414,7 +425,7 @@ export class WorkerPool {
     if (this.closing || this.loadFailure !== undefined) {
       return;
     }
-    this.spawnWorker();
+    this.spawnWorker(worker.slot);
   }
 
   private settle(job: Job, result: TrialResult): void {
@@ -470,13 +481,15 @@ function exitResult(
  * Locates worker.ts or worker.js next to this file, so the pool works from
  * the sources under tsx and from the compiled dist/. A .ts worker needs the
  * tsx loader, resolved to a file URL so it loads whatever the working
- * directory is.
+ * directory is. --expose-gc lets the worker run full garbage collections
+ * between trials (see collectGarbage in worker.ts).
  */
 function workerEntry(): { file: string; execArgv: string[] } {
   const extension = path.extname(__filename);
   const file = path.join(__dirname, `worker${extension}`);
   if (extension !== '.ts') {
-    return { file, execArgv: [] };
+    return { file, execArgv: ['--expose-gc'] };
   }
-  return { file, execArgv: ['--import', pathToFileURL(require.resolve('tsx')).href] };
+  const tsx = pathToFileURL(require.resolve('tsx')).href;
+  return { file, execArgv: ['--expose-gc', '--import', tsx] };
 }

@@ -84,8 +84,12 @@ export interface CompletedMessage {
   metrics: EpochMetrics;
   backend: string;
   durationMs: number;
+  /** Wall time of each epoch in ms (training steps plus validation); the rest of durationMs is overhead. */
+  epochMs: number[];
   numTensorsBefore: number;
   numTensorsAfter: number;
+  /** Resident set size of the worker process after the trial, in bytes. */
+  rssBytes: number;
   /** Directory the model was saved in, when the request had a modelPath. */
   modelPath?: string;
 }

@@ -54,6 +54,8 @@ export interface CompletedOutcome {
   /** The best epoch's metrics, plus `test_*` metrics of the best weights when the dataset has a test split. */
   metrics: EpochMetrics;
   history: EpochMetrics[];
+  /** Wall time of each epoch in ms: its training steps plus its validation pass. */
+  epochMs: number[];
   /** The model with the best epoch's weights, only with `keepModel`. */
   model?: LayersModel;
 }
@@ -156,6 +158,9 @@ class TrainingLoop {
   private readonly classification: boolean;
   private bestWeights: Tensor[] = [];
   private lastYield = Date.now();
+  private readonly epochMs: number[] = [];
+  /** Batch feature buffer reused on the wasm backend; see featureBuffer. */
+  private scratch?: Float32Array;
 
   constructor(
     private readonly tf: Tf,
@@ -175,6 +180,7 @@ class TrainingLoop {
     let best: { epoch: number; value: number; metrics: EpochMetrics } | undefined;
 
     for (let epoch = 1; epoch <= this.options.epochs; epoch++) {
+      const started = performance.now();
       const train = await this.trainEpoch();
       if (train === 'cancelled') {
         return { status: 'cancelled', history };
@@ -188,6 +194,7 @@ class TrainingLoop {
       const validation = this.evaluate(this.data.validation);
       const metrics = { ...this.metricsOf('', train), ...this.metricsOf('val_', validation) };
       history.push(metrics);
+      this.epochMs.push(performance.now() - started);
       this.options.onEpoch?.(epoch, metrics);
 
       const validationProblem = nonFiniteLoss('validation loss', metrics.val_loss!, epoch);
@@ -234,6 +241,7 @@ class TrainingLoop {
       stoppedEarly,
       metrics,
       history,
+      epochMs: this.epochMs,
       model: this.options.keepModel ? this.built.model : undefined,
     };
   }
@@ -272,17 +280,20 @@ class TrainingLoop {
 
     const [cost, metricSum] = tf.tidy(() => {
       const { x, y } = this.batch(this.data.train, indices);
-      let stepMetric: Tensor | undefined;
+      let predictions: Tensor | undefined;
       const stepCost = built.optimizer.minimize(
         () => {
-          const predictions = built.model.apply(x, { training: true }) as Tensor;
-          stepMetric = tf.keep(this.metricSum(y, predictions));
+          predictions = tf.keep(built.model.apply(x, { training: true }) as Tensor);
           return tf.add(built.loss(y, predictions), built.regularization()) as Scalar;
         },
         true,
         this.variables,
       )!;
-      return [stepCost, stepMetric!];
+      // The metric is computed after the gradients, so the gradient tape neither records its
+      // kernels nor clones their inputs. That saves about 10 kernel calls per step.
+      const stepMetric = this.metricSum(y, predictions!);
+      predictions!.dispose();
+      return [stepCost, stepMetric];
     });
 
     const result = { loss: cost.dataSync()[0]!, metric: metricSum.dataSync()[0]! };
@@ -345,7 +356,7 @@ class TrainingLoop {
   /** Copies the rows at `indices` into new tensors; labels are int32 class indices for classification. */
   private batch(examples: Examples, indices: Uint32Array): { x: Tensor; y: Tensor } {
     const features = this.data.features;
-    const x = new Float32Array(indices.length * features);
+    const x = this.featureBuffer(indices.length * features);
     const y = new Float32Array(indices.length);
 
     for (let i = 0; i < indices.length; i++) {
@@ -358,6 +369,25 @@ class TrainingLoop {
       x: this.tf.tensor2d(x, [indices.length, features]),
       y: this.classification ? this.tf.tensor1d(Int32Array.from(y), 'int32') : this.tf.tensor1d(y),
     };
+  }
+
+  /**
+   * Returns a Float32Array of `length` values for a batch's features. The wasm
+   * backend copies a new tensor's values into its own memory at once, so one
+   * buffer serves every batch there. Without the reuse, a reference trial
+   * left about 70 MB of batch arrays per trial for the garbage collector, and
+   * a worker's resident memory swung by more than 10 % between collections.
+   * Other backends get a new array each time: the cpu backend keeps the
+   * array it is given as the tensor's storage.
+   */
+  private featureBuffer(length: number): Float32Array {
+    if (this.tf.getBackend() !== 'wasm') {
+      return new Float32Array(length);
+    }
+    if (this.scratch === undefined || this.scratch.length < length) {
+      this.scratch = new Float32Array(length);
+    }
+    return this.scratch.subarray(0, length);
   }
 
   /**

@@ -79,6 +79,12 @@ describe('WorkerPool', () => {
       );
       assert.equal(result.backend, 'wasm');
       assert.equal(result.numTensorsAfter, result.numTensorsBefore);
+      assert.equal(result.epochMs.length, 2);
+      assert.ok(
+        result.epochMs.reduce((sum, ms) => sum + ms, 0) <= result.durationMs,
+        `epochs ${result.epochMs} longer than the trial's ${result.durationMs} ms`,
+      );
+      assert.ok(result.rssBytes > 0, `rssBytes ${result.rssBytes}`);
     }
     assert.deepEqual(epochs, [
       [1, 1],

@@ -53,6 +53,11 @@ describe('trainTrial', () => {
     // Measured: 0.87 after 2 epochs on wasm and on cpu with seed 1; chance is 0.1.
     assert.ok(outcome.objective > 0.75, `val_accuracy ${outcome.objective}`);
     assert.equal(outcome.history.length, 2);
+    assert.equal(outcome.epochMs.length, 2);
+    assert.ok(
+      outcome.epochMs.every((ms) => ms > 0),
+      `epochMs ${outcome.epochMs}`,
+    );
     assert.deepEqual(Object.keys(outcome.history[0]!).sort(), [
       'accuracy',
       'loss',

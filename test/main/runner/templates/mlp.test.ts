@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Tensor } from '@tensorflow/tfjs';
 import { selectBackend } from '../../../../main/runner/backend';
-import { buildMlp, MLP_KNOBS, resolveKnobs } from '../../../../main/runner/templates/mlp';
+import {
+  buildMlp,
+  l2Penalty,
+  MLP_KNOBS,
+  resolveKnobs,
+} from '../../../../main/runner/templates/mlp';
+import { trainTrial } from '../../../../main/runner/train';
 import { mnistSubset } from '../mnist-fixture';
 
 describe('resolveKnobs', () => {
@@ -177,5 +183,60 @@ describe('buildMlp', () => {
       () => buildMlp(tf, config, { features: 4, classes: 1, task: 'classification', seed: 1 }),
       /at least 2 classes, got 1/,
     );
+  });
+});
+
+describe('l2Penalty', () => {
+  it('matches taped gradients bit for bit', async () => {
+    const { tf } = await selectBackend('wasm');
+    const data = mnistSubset(1500, 300);
+    const config = resolveKnobs({ layers: 2, units: 40, l2: 3e-3 }, { epochs: 1 });
+    // Kernels after a trained epoch, not only their initial values.
+    const outcome = await trainTrial(tf, data, config, {
+      seed: 3,
+      epochs: 1,
+      patience: 0,
+      objective: { metric: 'val_accuracy', direction: 'maximize' },
+      keepModel: true,
+    });
+    assert.equal(outcome.status, 'completed');
+    const model = outcome.status === 'completed' ? outcome.model! : undefined!;
+    const kernels = model.layers
+      .filter((layer) => layer.getClassName() === 'Dense')
+      .map((layer) => layer.getWeights()[0]!);
+    // The penalty as the gradient tape would record it, term by term.
+    const taped = (): Tensor =>
+      kernels.reduce<Tensor>(
+        (total, kernel) => tf.add(total, tf.mul(3e-3, tf.sum(tf.square(kernel)))),
+        tf.scalar(0),
+      );
+
+    const custom = tf.valueAndGrads(() => l2Penalty(tf, model, 3e-3))(kernels);
+    const reference = tf.valueAndGrads(taped)(kernels);
+
+    assert.equal(kernels.length, 3);
+    assert.equal(custom.value.dataSync()[0], reference.value.dataSync()[0]);
+    for (let i = 0; i < kernels.length; i++) {
+      assert.deepEqual(custom.grads[i]!.dataSync(), reference.grads[i]!.dataSync(), `kernel ${i}`);
+    }
+    tf.dispose([custom.value, reference.value, ...custom.grads, ...reference.grads]);
+    model.dispose();
+  });
+
+  it('is zero without l2', async () => {
+    const { tf } = await selectBackend('wasm');
+    const built = buildMlp(tf, resolveKnobs({}, { epochs: 1 }), {
+      features: 784,
+      classes: 10,
+      task: 'classification',
+      seed: 1,
+    });
+
+    const penalty = l2Penalty(tf, built.model, 0);
+
+    assert.equal(penalty.dataSync()[0], 0);
+    tf.dispose([penalty]);
+    built.model.dispose();
+    built.optimizer.dispose();
   });
 });
