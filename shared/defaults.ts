@@ -25,7 +25,6 @@ export function defaultSettings(task: Task): StudySettings {
     seed: 0,
     epochs: 10,
     patience: 3,
-    workers: 1,
     validationFraction: 0.2,
     maxConsecutiveFailures: DEFAULT_MAX_CONSECUTIVE_FAILURES,
   };
@@ -38,6 +37,12 @@ export function defaultSettings(task: Task): StudySettings {
  * draws trial for trial. A time limit is not carried over.
  */
 export function refinedSettings(parent: StudySettings): StudySettings {
-  const { timeLimitSeconds: _timeLimit, ...rest } = parent;
+  // A refined study starts a training-seed stream of its own from its new seed.
+  const {
+    timeLimitSeconds: _timeLimit,
+    trainingSeed: _trainingSeed,
+    trainingSeedOffset: _offset,
+    ...rest
+  } = parent;
   return { ...rest, seed: (parent.seed + 1) % 2 ** 31 };
 }

@@ -31,13 +31,30 @@ export interface StudySettings {
   trials: number;
   /** Wall-clock budget in seconds; trials still queued then are cancelled. */
   timeLimitSeconds?: number;
+  /** Seed of the configs drawn, the validation split and, unless `trainingSeed` is set, the training seeds. */
   seed: number;
+  /**
+   * Seed of the training-seed stream, when it must differ from `seed`: to
+   * retrain a config on fresh seeds over the same validation split.
+   */
+  trainingSeed?: number;
+  /**
+   * Trial numbers the training-seed stream skips: trial i trains with the
+   * seed of trial i + offset. A refined stage run beside a random search
+   * uses it to continue that search's stream, so the two are paired.
+   */
+  trainingSeedOffset?: number;
   /** Epochs per trial unless the space has an `epochs` hyperparameter. */
   epochs: number;
   /** Epochs without improvement of the objective before a trial stops; 0 turns it off. */
   patience: number;
-  /** Worker processes that train at once. */
-  workers: number;
+  /**
+   * Worker processes that train at once. Unset, the count follows the
+   * backend and the machine: one per CPU core on WebAssembly and the pure
+   * JavaScript backend, one for native TensorFlow (it uses every core
+   * itself) and one per GPU.
+   */
+  workers?: number;
   /** Fraction of the training rows held out for validation. */
   validationFraction: number;
   /** Use only this many training rows (a quick subset); all rows when undefined. */
@@ -52,6 +69,13 @@ export interface StudySettings {
    * stored without it use DEFAULT_MAX_CONSECUTIVE_FAILURES.
    */
   maxConsecutiveFailures?: number;
+  /**
+   * Trainings of each planned config, each with its own training seed, so
+   * configs are ranked by their mean objective and its spread rather than
+   * by one noisy run; 1 (the default) when undefined. `trials` stays the
+   * number of configs: a study runs `trials` x `repeats` trainings.
+   */
+  repeats?: number;
 }
 
 /** Why a study paused after failed trials in a row: each distinct error with its count. */
@@ -113,6 +137,14 @@ export interface TrialRecord {
   id: number;
   studyId: number;
   number: number;
+  /**
+   * Config this training belongs to, from 1; trainings of one config share
+   * their values and differ in seed. The store always sets it; a record
+   * built without it counts as config `number`.
+   */
+  config?: number;
+  /** Repeat of the config, from 1; a record without it counts as repeat 1. */
+  repeat?: number;
   values: TrialValues;
   seed: number;
   status: TrialStatus;

@@ -5,11 +5,9 @@
  * which index it uses, and each analysis function and API call, as the
  * median of several runs.
  *
- * Trial values are drawn from a real search space with `sampleRandom`. The
- * objectives are a deterministic function of those values plus seeded noise,
- * not trained models: this measures speed only, and 10,000 real trainings
- * would take hours without changing what is timed. About 3 % of the trials
- * are marked failed.
+ * The studies are synthetic (see bench-study.ts): real search-space draws
+ * with made-up objectives, because this measures speed only and 10,000 real
+ * trainings would take hours without changing what is timed.
  *
  * Run: `node --import tsx main/analysis/bench.ts [--trials 10000] [--runs 5]`.
  * Not a test: the numbers depend on the machine and its load.
@@ -17,7 +15,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { findBoundaryWarnings } from '../../shared/analysis/boundary';
 import { compareStudies } from '../../shared/analysis/compare';
 import { computeCoverage } from '../../shared/analysis/coverage';
@@ -30,14 +27,11 @@ import {
 } from '../../shared/analysis/parallel';
 import { buildSlices } from '../../shared/analysis/slice';
 import { bestConfigSnippets } from '../../shared/analysis/snippets';
-import { defaultSettings, refinedSettings } from '../../shared/defaults';
-import { createRng } from '../../shared/space/random';
-import { proposeRefinement } from '../../shared/space/refine';
-import { sampleRandom } from '../../shared/space/sample';
-import type { SearchSpace, TrialValues } from '../../shared/space/types';
+import type { SearchSpace } from '../../shared/space/types';
 import { createApiHandler } from '../core/api';
 import { StudyService } from '../core/service';
 import { Store } from '../store';
+import { fillLineage, parseBenchOptions } from './bench-study';
 import { computeImportance } from './importance';
 
 /** The space file of the README's MNIST example plus an L2 factor: every kind of hyperparameter. */
@@ -50,80 +44,6 @@ const SPACE: SearchSpace = [
   { name: 'activation', type: 'choice', values: ['relu', 'tanh', 'elu'] },
   { name: 'optimizer', type: 'fixed', value: 'adam' },
 ];
-
-/** Share of trials marked failed, as a diverged run would be. */
-const FAILED_SHARE = 0.03;
-
-/**
- * Returns a made-up validation accuracy with a peak at learning rate 3e-3 and 256
- * units, a penalty for large L2 and dropout, and noise of about 0.005.
- */
-function syntheticAccuracy(values: TrialValues, noise: number): number {
-  const lr = Math.log10(values.learning_rate as number) - Math.log10(3e-3);
-  const units = Math.log2(values.units as number) - 8;
-  const l2 = Math.max(0, Math.log10(values.l2 as number) + 4);
-  const dropout = values.dropout as number;
-
-  const accuracy = 0.98 - 0.04 * lr * lr - 0.005 * units * units - 0.01 * l2 - 0.02 * dropout;
-  return Math.min(1, Math.max(0.1, accuracy + noise));
-}
-
-/** Inserts a study with `count` trials ended in one transaction; returns its id. */
-function fillStudy(
-  store: Store,
-  datasetId: number,
-  name: string,
-  space: SearchSpace,
-  count: number,
-  parentId: number | null,
-  seed: number,
-): number {
-  const settings = { ...defaultSettings('classification'), trials: count, seed };
-  const drawn = sampleRandom(space, count, seed).trials;
-  const rng = createRng(seed).fork('bench');
-
-  return store.transaction(() => {
-    const id = store.studies.insert({
-      name,
-      datasetId,
-      parentId,
-      stage: parentId === null ? 'coarse' : 'refined',
-      template: 'mlp',
-      space,
-      settings: parentId === null ? settings : { ...refinedSettings(settings), trials: count },
-      plannedTrials: count,
-      note: null,
-    });
-    store.trials.insertQueued(
-      id,
-      drawn.map((values, index) => ({ values, seed: index })),
-    );
-
-    for (const trial of store.trials.listQueued(id)) {
-      store.trials.markRunning(trial.id);
-      if (rng.next() < FAILED_SHARE) {
-        store.trials.markEnded(
-          trial.id,
-          'failed',
-          'loss became NaN at epoch 2; lower the learning rate',
-        );
-        continue;
-      }
-
-      const objective = syntheticAccuracy(trial.values, (rng.next() - 0.5) * 0.01);
-      store.trials.markCompleted(trial.id, {
-        objective,
-        bestEpoch: 5,
-        epochsRun: 6,
-        metrics: { val_accuracy: objective, val_loss: 1 - objective },
-        backend: 'cpu',
-        durationMs: 1000 + rng.int(1000),
-      });
-    }
-    store.studies.setStatus(id, 'completed');
-    return id;
-  });
-}
 
 /** Runs `work` `runs` times and returns the median time in milliseconds. */
 function time(runs: number, work: () => unknown): number {
@@ -184,14 +104,7 @@ function timeStudySubqueries(store: Store, studyId: number, runs: number, index:
 }
 
 async function main(): Promise<void> {
-  const { values: args } = parseArgs({
-    options: {
-      trials: { type: 'string', default: '10000' },
-      runs: { type: 'string', default: '5' },
-    },
-  });
-  const count = Number(args.trials);
-  const runs = Number(args.runs);
+  const { count, runs } = parseBenchOptions(5);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scout-analysis-bench-'));
   const store = Store.open(path.join(dir, 'scout.db'));
 
@@ -219,19 +132,7 @@ async function run(store: Store, count: number, runs: number): Promise<void> {
     testRows: 10000,
     contentHash: 'bench',
   });
-  const coarseId = fillStudy(store, dataset.id, 'coarse', SPACE, count, null, 1);
-  const coarseTrials = store.trials.listByStudy(coarseId);
-  const refinedSpace = proposeRefinement(SPACE, coarseTrials, 'maximize', { topPercent: 10 }).space;
-  const refinedCount = Math.max(10, Math.round(count / 5));
-  const refinedId = fillStudy(
-    store,
-    dataset.id,
-    'refined',
-    refinedSpace,
-    refinedCount,
-    coarseId,
-    2,
-  );
+  const { coarseId, refinedId, refinedCount } = fillLineage(store, dataset.id, SPACE, count);
   report(`fill ${count} + ${refinedCount} trials`, performance.now() - started);
 
   // Database queries behind the views.

@@ -8,10 +8,9 @@
  * task seen during the runs, since a task over 50 ms is what a user notices
  * as a stall.
  *
- * Trial values are drawn from a real search space with `sampleRandom`; the
- * objectives are a deterministic function of those values plus seeded
- * noise, not trained models, because this measures drawing speed and 10,000
- * real trainings would take hours. About 3 % of the trials are failed.
+ * The studies are synthetic (see bench-study.ts): real search-space draws
+ * with made-up objectives, because this measures drawing speed and 10,000
+ * real trainings would take hours.
  *
  * Run after `npm run build:renderer`:
  *   `node --import tsx main/analysis/view-bench.ts [--trials 10000] [--runs 3]`
@@ -21,17 +20,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { defaultSettings, refinedSettings } from '../../shared/defaults';
-import { createRng } from '../../shared/space/random';
-import { proposeRefinement } from '../../shared/space/refine';
-import { sampleRandom } from '../../shared/space/sample';
-import type { SearchSpace, TrialValues } from '../../shared/space/types';
+import type { SearchSpace } from '../../shared/space/types';
 import { StudyService } from '../core/service';
 import { mnistSource } from '../runner/data';
 import { startServer, type RunningServer } from '../server';
 import { Store } from '../store';
+import { fillLineage, parseBenchOptions } from './bench-study';
 
 /** The MLP space of the README's MNIST example, with every kind of hyperparameter. */
 const SPACE: SearchSpace = [
@@ -43,9 +38,6 @@ const SPACE: SearchSpace = [
   { name: 'activation', type: 'choice', values: ['relu', 'tanh', 'elu'] },
 ];
 
-/** Share of trials marked failed, as diverged runs would be. */
-const FAILED_SHARE = 0.03;
-
 const REPO_ROOT = path.join(__dirname, '..', '..');
 const RENDERER_DIR = path.join(REPO_ROOT, 'dist', 'renderer');
 const CHROMIUM_PATH = process.env.SCOUT_E2E_CHROMIUM ?? '/usr/bin/chromium';
@@ -56,76 +48,19 @@ const VIEWPORT = { width: 1280, height: 800 };
 /** Wait for one figure; a view that takes longer is reported as failed, not waited on. */
 const STEP_TIMEOUT_MS = 120_000;
 
-/** Returns a made-up validation accuracy that peaks at learning rate 3e-3 and 256 units, with noise. */
-function syntheticAccuracy(values: TrialValues, noise: number): number {
-  const lr = Math.log10(values.learning_rate as number) - Math.log10(3e-3);
-  const units = Math.log2(values.units as number) - 8;
-  const l2 = Math.max(0, Math.log10(values.l2 as number) + 4);
-  const dropout = values.dropout as number;
-
-  const accuracy = 0.98 - 0.04 * lr * lr - 0.005 * units * units - 0.01 * l2 - 0.02 * dropout;
-  return Math.min(1, Math.max(0.1, accuracy + noise));
-}
-
-/** Inserts a study of `count` ended trials in one transaction; returns its id. */
-function fillStudy(
-  store: Store,
-  datasetId: number,
-  name: string,
-  space: SearchSpace,
-  count: number,
-  parentId: number | null,
-  seed: number,
-): number {
-  const settings = { ...defaultSettings('classification'), trials: count, seed };
-  const drawn = sampleRandom(space, count, seed).trials;
-  const rng = createRng(seed).fork('view-bench');
+/**
+ * Spreads the start and finish times of study `studyId`'s trials over the
+ * past, one second per trial, so the wall-clock chart has a span.
+ */
+function spreadTrialTimes(store: Store, studyId: number, count: number): void {
   const start = Date.now() - count * 1000;
-
-  return store.transaction(() => {
-    const id = store.studies.insert({
-      name,
-      datasetId,
-      parentId,
-      stage: parentId === null ? 'coarse' : 'refined',
-      template: 'mlp',
-      space,
-      settings: parentId === null ? settings : { ...refinedSettings(settings), trials: count },
-      plannedTrials: count,
-      note: null,
-    });
-    store.trials.insertQueued(
-      id,
-      drawn.map((values, index) => ({ values, seed: index })),
-    );
-
-    for (const trial of store.trials.listQueued(id)) {
-      store.trials.markRunning(trial.id);
-      if (rng.next() < FAILED_SHARE) {
-        store.trials.markEnded(trial.id, 'failed', 'loss became NaN at epoch 2');
-        continue;
-      }
-      const objective = syntheticAccuracy(trial.values, (rng.next() - 0.5) * 0.01);
-      store.trials.markCompleted(trial.id, {
-        objective,
-        bestEpoch: 5,
-        epochsRun: 6,
-        metrics: { val_accuracy: objective, val_loss: 1 - objective },
-        backend: 'cpu',
-        durationMs: 1000 + rng.int(1000),
-      });
-    }
-    // Spread start and finish times over the past, so the wall-clock chart has a span.
-    store.db
-      .prepare(
-        `UPDATE trials SET started_at = strftime('%Y-%m-%dT%H:%M:%fZ', ? / 1000.0 + number - 1, 'unixepoch'),
-           finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', ? / 1000.0 + number, 'unixepoch')
-         WHERE study_id = ?`,
-      )
-      .run(start, start, id);
-    store.studies.setStatus(id, 'completed');
-    return id;
-  });
+  store.db
+    .prepare(
+      `UPDATE trials SET started_at = strftime('%Y-%m-%dT%H:%M:%fZ', ? / 1000.0 + number - 1, 'unixepoch'),
+         finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', ? / 1000.0 + number, 'unixepoch')
+       WHERE study_id = ?`,
+    )
+    .run(start, start, studyId);
 }
 
 /** Median of `values`. */
@@ -366,14 +301,7 @@ async function run(
 }
 
 async function main(): Promise<void> {
-  const { values: args } = parseArgs({
-    options: {
-      trials: { type: 'string', default: '10000' },
-      runs: { type: 'string', default: '3' },
-    },
-  });
-  const count = Number(args.trials);
-  const runs = Number(args.runs);
+  const { count, runs } = parseBenchOptions(3);
   if (!fs.existsSync(path.join(RENDERER_DIR, 'index.html'))) {
     throw new Error(
       `the renderer is not built (no ${RENDERER_DIR}); run \`npm run build:renderer\` first`,
@@ -392,22 +320,15 @@ async function main(): Promise<void> {
   try {
     const fillStarted = performance.now();
     const dataset = service.datasets.add('mnist', mnistSource());
-    const coarse = fillStudy(store, dataset.id, 'coarse', SPACE, count, null, 1);
-    const coarseTrials = store.trials.listByStudy(coarse);
-    const refinedSpace = proposeRefinement(SPACE, coarseTrials, 'maximize', {
-      topPercent: 10,
-    }).space;
-    const refined = fillStudy(
-      store,
-      dataset.id,
-      'refined',
-      refinedSpace,
-      Math.round(count / 5),
-      coarse,
-      2,
-    );
+    const {
+      coarseId: coarse,
+      refinedId: refined,
+      refinedCount,
+    } = fillLineage(store, dataset.id, SPACE, count);
+    spreadTrialTimes(store, coarse, count);
+    spreadTrialTimes(store, refined, refinedCount);
     console.log(
-      `filled ${count} + ${Math.round(count / 5)} trials in ${((performance.now() - fillStarted) / 1000).toFixed(1)} s` +
+      `filled ${count} + ${refinedCount} trials in ${((performance.now() - fillStarted) / 1000).toFixed(1)} s` +
         ` (${os.cpus().length} CPUs, ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version})`,
     );
 

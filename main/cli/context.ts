@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import type { BackendPreference } from '../runner/backend';
+import { ScoutError } from '../core/errors';
 import { StudyService } from '../core/service';
 import { defaultDatabasePath, modelDirectory } from '../core/paths';
 import { Store } from '../store';
@@ -15,12 +17,30 @@ export interface CommandContext {
   databasePath: string;
   store: Store;
   service: StudyService;
+  /** The `--backend` preference the study runs with. */
+  backend: BackendPreference;
 }
 
+/**
+ * Access a command needs to the database. `write` creates a missing file and
+ * `read` rejects it, so a mistyped `--db` path is reported instead of
+ * showing an empty new database.
+ */
+export type DatabaseAccess = 'read' | 'write';
+
 /** Opens the database named by `--db` (default: the user-data folder) and its service. */
-export function openContext(options: GlobalOptions): CommandContext {
+export function openContext(
+  options: GlobalOptions,
+  access: DatabaseAccess = 'write',
+): CommandContext {
   const databasePath = options.db ?? defaultDatabasePath();
-  const store = Store.open(databasePath);
+  if (access === 'read' && !fs.existsSync(databasePath)) {
+    throw new ScoutError(
+      'not-found',
+      `no Scout database at ${databasePath}; check the path, or create one with \`scout dataset add\``,
+    );
+  }
+  const store = Store.open(databasePath, { create: access === 'write' });
   if (store.backupPath !== null) {
     process.stderr.write(
       `scout: upgraded the schema of ${databasePath}; the copy from before is ${store.backupPath}\n`,
@@ -31,7 +51,7 @@ export function openContext(options: GlobalOptions): CommandContext {
     modelDirectory: modelDirectory(databasePath),
     keepModels: options.keepModels,
   });
-  return { databasePath, store, service };
+  return { databasePath, store, service, backend: options.backend ?? 'auto' };
 }
 
 /**

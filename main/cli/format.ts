@@ -1,8 +1,19 @@
+import { configOf, rankConfigs, repeatsOf } from '../../shared/configs';
 import { rankTrials } from '../../shared/space/rank';
 import type { Hyperparameter, ParamValue, SearchSpace } from '../../shared/space/types';
 import type { StudyRecord, TrialRecord } from '../../shared/study';
 
-/** Formats a number for a table: integers whole, others with 4 significant digits. */
+/** Magnitudes from this one up are written in exponent form. */
+const EXPONENT_ABOVE = 1e6;
+/** Magnitudes below this one (other than 0) are written in exponent form. */
+const EXPONENT_BELOW = 1e-4;
+
+/**
+ * Formats a number for tables and progress lines with 4 significant digits:
+ * "0.9412", "1.22e+19", "5e-5". Integers below 1e6 stay whole ("128"). A
+ * magnitude of 1e6 or more, or below 1e-4, is written in exponent form,
+ * integers included, because long digit strings are hard to compare.
+ */
 export function formatNumber(value: number | null | undefined): string {
   if (value === null || value === undefined) {
     return '-';
@@ -10,17 +21,18 @@ export function formatNumber(value: number | null | undefined): string {
   if (!Number.isFinite(value)) {
     return String(value);
   }
-  if (Number.isInteger(value)) {
-    return String(value);
-  }
 
-  const magnitude = Math.abs(value);
-  if (magnitude !== 0 && (magnitude < 1e-3 || magnitude >= 1e6)) {
-    return Number(value.toPrecision(3)).toExponential();
+  // The form is chosen after rounding, so 999999.5 reads "1e+6" and not "1000000".
+  const rounded = Number.isInteger(value) ? value : Number(value.toPrecision(4));
+  const magnitude = Math.abs(rounded);
+  if (magnitude !== 0 && (magnitude < EXPONENT_BELOW || magnitude >= EXPONENT_ABOVE)) {
+    // Converting the rounded string back to a number drops the trailing zeros of "1.220e+19".
+    return Number(rounded.toPrecision(4)).toExponential();
   }
-  return String(Number(value.toPrecision(4)));
+  return String(rounded);
 }
 
+/** Formats a hyperparameter value: numbers as formatNumber does, anything else as text. */
 export function formatValue(value: ParamValue | undefined): string {
   return typeof value === 'number' ? formatNumber(value) : String(value ?? '-');
 }
@@ -56,13 +68,17 @@ export function formatLeaderboard(study: StudyRecord, trials: TrialRecord[], cou
   const names = study.space.filter((param) => param.type !== 'fixed').map((param) => param.name);
   const testMetric = `test_${metric.replace(/^val_/, '')}`;
   const hasTest = ranked.some((trial) => trial.metrics?.[testMetric] !== undefined);
+  // With repeats, each row names its config and repeat, so the trainings of one config are distinguishable.
+  const hasRepeats = repeatsOf(study.settings) > 1;
 
-  const header = ['rank', 'trial', metric, ...(hasTest ? [testMetric] : []), ...names];
+  const header = ['rank', 'trial', ...(hasRepeats ? ['config'] : []), metric];
+  header.push(...(hasTest ? [testMetric] : []), ...names);
   header.push('best_epoch', 'epochs', 'time', 'backend');
 
   const rows = ranked.map((trial, index) => [
     String(index + 1),
     String(trial.number),
+    ...(hasRepeats ? [`${configOf(trial)} (repeat ${trial.repeat ?? 1})`] : []),
     formatNumber(trial.objective),
     ...(hasTest ? [formatNumber(trial.metrics?.[testMetric])] : []),
     ...names.map((name) => formatValue(trial.values[name])),
@@ -72,6 +88,41 @@ export function formatLeaderboard(study: StudyRecord, trials: TrialRecord[], cou
     trial.backend ?? '-',
   ]);
   return formatTable(header, rows);
+}
+
+/**
+ * Formats the best `count` configs of a study with repeats, ranked by the
+ * mean objective of their completed trainings: "0.9412 ± 0.0031" with n,
+ * the trainings that completed out of those planned.
+ */
+export function formatConfigLeaderboard(
+  study: StudyRecord,
+  trials: TrialRecord[],
+  count = 10,
+): string {
+  const metric = study.settings.objective.metric;
+  const ranked = rankConfigs(trials, study.settings.objective.direction)
+    .filter((config) => config.completed > 0)
+    .slice(0, count);
+  const names = study.space.filter((param) => param.type !== 'fixed').map((param) => param.name);
+  const header = ['rank', 'config', `mean ${metric} ± sd`, 'n', 'min', 'max', 'failed', ...names];
+
+  const rows = ranked.map((config, index) => [
+    String(index + 1),
+    String(config.config),
+    formatMeanAndSpread(config.mean, config.sd),
+    `${config.completed}/${config.trainings}`,
+    formatNumber(config.min),
+    formatNumber(config.max),
+    String(config.failed),
+    ...names.map((name) => formatValue(config.values[name])),
+  ]);
+  return formatTable(header, rows);
+}
+
+/** Formats a mean with its standard deviation, "0.9412 ± 0.0031"; the sd is "-" with one value. */
+export function formatMeanAndSpread(mean: number | null, sd: number | null): string {
+  return `${formatNumber(mean)} ± ${formatNumber(sd)}`;
 }
 
 /** Describes one hyperparameter's range in a line: "float 1e-4..0.1 log". */

@@ -1,10 +1,11 @@
 import { Command, Option } from 'commander';
 import { version } from '../../package.json';
 import { toApiError } from '../core/errors';
-import { getLogger } from '../log';
+import { configureLogging, getLogger } from '../log';
 import { StoreError } from '../store';
 import { registerDatasetCommands } from './commands/dataset';
 import { registerDemoCommand } from './commands/demo';
+import { registerExperimentCommand } from './commands/experiment';
 import { registerServeCommand } from './commands/serve';
 import { registerStudyCommands } from './commands/study';
 import { parseInteger } from './settings';
@@ -23,11 +24,18 @@ export function createProgram(): Command {
         .default('auto'),
     )
     .option('--keep-models <n>', 'trained models kept per study, best first', parseInteger, 3)
-    .showHelpAfterError('(run scout --help, or scout COMMAND --help, for usage)');
+    .showHelpAfterError('(run scout --help, or scout COMMAND --help, for usage)')
+    .hook('preAction', (_program, action) => {
+      // Commands report trial failures and other problems in their own lines, so only errors
+      // are logged beside them. The server prints no such lines, so it keeps its warnings.
+      const level = action.name() === 'serve' ? 'warn' : 'error';
+      configureLogging({ level, format: 'text' });
+    });
 
   registerDatasetCommands(program);
   registerStudyCommands(program);
   registerDemoCommand(program);
+  registerExperimentCommand(program);
   registerServeCommand(program);
   return program;
 }

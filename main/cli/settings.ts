@@ -16,6 +16,7 @@ export interface SettingFlags {
   timeLimit?: number;
   trialTimeout?: number;
   maxFailures?: number;
+  repeats?: number;
   trainLimit?: number;
   testLimit?: number;
   validation?: number;
@@ -39,6 +40,7 @@ const FLAG_NAMES: Record<string, string> = {
   testLimit: '--test-limit',
   trialTimeoutSeconds: '--trial-timeout',
   maxConsecutiveFailures: '--max-failures',
+  repeats: '--repeats',
 };
 
 /** Parses a whole number flag, rejecting "3.5" and "abc" with a message naming the flag value. */
@@ -80,6 +82,7 @@ export function resolveSettings(
     timeLimitSeconds: flags.timeLimit,
     trialTimeoutSeconds: flags.trialTimeout,
     maxConsecutiveFailures: flags.maxFailures,
+    repeats: flags.repeats,
     trainLimit: flags.trainLimit,
     testLimit: flags.testLimit,
     validationFraction: flags.validation,

@@ -7,6 +7,7 @@ import { stringifyJson } from '../../shared/json';
 import { getLogger } from '../log';
 import { AnalysisService } from './analysis';
 import { ScoutError, toApiError } from './errors';
+import { ExperimentManager } from './experiment';
 import { writeExportFiles, type ExportEntry, type ExportFolders } from './export';
 import type { StudyService } from './service';
 
@@ -101,6 +102,7 @@ function stripUndefined<T extends object>(value: T): T {
 
 function createChannelHandlers(service: StudyService, options: ApiOptions): ChannelHandlers {
   const analysis = new AnalysisService(service);
+  const experiments = new ExperimentManager(service);
 
   return {
     'system.info': () => ({
@@ -145,6 +147,9 @@ function createChannelHandlers(service: StudyService, options: ApiOptions): Chan
     'analysis.compare': ({ ids }) => analysis.compare(ids),
     'analysis.snippets': ({ id }) => analysis.snippets(id),
     'analysis.compareCsv': ({ ids }) => analysis.compareCsv(ids),
+    'experiment.run': (request) => experiments.start(request),
+    'experiment.get': ({ id }) => experiments.get(id),
+    'experiment.list': () => experiments.list(),
   };
 }
 

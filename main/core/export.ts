@@ -4,7 +4,7 @@ import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import YAML from 'yaml';
 import type { ExportedFile } from '../../shared/api/contract';
 import { encodeNonFinite, stringifyJson } from '../../shared/json';
-import { rankTrials } from '../../shared/space/rank';
+import { bestTraining } from '../../shared/configs';
 import type { DatasetRecord, StudyRecord, TrialRecord } from '../../shared/study';
 import { MLP_KNOBS } from '../../shared/templates/mlp';
 import { ScoutError } from './errors';
@@ -41,21 +41,31 @@ export function bestConfigDocument(
   dataset: DatasetRecord,
   trials: TrialRecord[],
 ): Record<string, unknown> {
-  const completed = trials.filter((trial) => trial.status === 'completed');
-  const best = rankTrials(completed, study.settings.objective.direction)[0];
-
-  if (best === undefined) {
+  const found = bestTraining(study.settings, trials);
+  if (found === undefined) {
     throw new ScoutError(
       'not-found',
       `study '${study.name}' has no completed trial yet, so it has no best config to export`,
     );
   }
 
+  const best = found.trial;
+  const config = found.config;
   return {
     study: { id: study.id, name: study.name, stage: study.stage, parent: study.parentId },
     dataset: { name: dataset.name, format: dataset.format, task: dataset.task },
     template: study.template,
     objective: { ...study.settings.objective, value: best.objective },
+    // With repeats the config is chosen by its mean; the trial below is its best training.
+    ...(config && {
+      repeats: {
+        config: config.config,
+        mean: config.mean,
+        sd: config.sd,
+        completed: config.completed,
+        trainings: config.trainings,
+      },
+    }),
     trial: {
       number: best.number,
       seed: best.seed,
@@ -202,6 +212,20 @@ function realDirectory(directory: string): string {
   return real;
 }
 
+/** Wording of the fixes that conflict messages offer: how to allow replacing, and what else to do. */
+export interface ConflictRemedy {
+  /** Action that allows replacing, such as "choose overwrite" or "pass --force". */
+  overwrite: string;
+  /** Alternative to replacing, such as "choose another folder". */
+  elsewhere: string;
+}
+
+/** The remedies of the desktop app's save dialog, the default of writeExportFiles. */
+const DIALOG_REMEDY: ConflictRemedy = {
+  overwrite: 'choose overwrite',
+  elsewhere: 'choose another folder',
+};
+
 /**
  * Writes export files into `directory` (a real path) and returns their paths.
  * Each name must stay inside the folder: no `..`, no absolute path, no
@@ -209,12 +233,14 @@ function realDirectory(directory: string): string {
  * subfolder raises `conflict` naming it before anything is written, and
  * files are created exclusively, so a file that appears meanwhile is not
  * replaced either. With `overwrite`, a file is replaced by renaming a new
- * one over it, never by writing through a symbolic link.
+ * one over it, never by writing through a symbolic link. Conflict messages
+ * offer the fixes in `remedy`.
  */
 export function writeExportFiles(
   directory: string,
   entries: ExportEntry[],
   overwrite: boolean,
+  remedy: ConflictRemedy = DIALOG_REMEDY,
 ): string[] {
   const targets = entries.map((entry) => ({
     ...entry,
@@ -222,18 +248,18 @@ export function writeExportFiles(
   }));
 
   for (const { target } of targets) {
-    checkTarget(target, overwrite);
+    checkTarget(target, overwrite, remedy);
   }
   for (const folder of new Set(targets.map(({ target }) => path.dirname(target)))) {
     if (folder !== directory) {
-      checkFolder(folder, overwrite);
+      checkFolder(folder, overwrite, remedy);
       fs.mkdirSync(folder, { recursive: true });
     }
   }
 
   for (const { target, content } of targets) {
     if (!overwrite) {
-      writeExclusive(target, content);
+      writeExclusive(target, content, remedy);
       continue;
     }
     const temporary = `${target}.${process.pid}.${Date.now()}.tmp`;
@@ -268,7 +294,7 @@ function exportTarget(directory: string, name: string): string {
   return target;
 }
 
-function checkTarget(target: string, overwrite: boolean): void {
+function checkTarget(target: string, overwrite: boolean, remedy: ConflictRemedy): void {
   const existing = lstatOrUndefined(target);
   if (existing === undefined) {
     return;
@@ -276,18 +302,18 @@ function checkTarget(target: string, overwrite: boolean): void {
   if (!existing.isFile()) {
     throw new ScoutError(
       'conflict',
-      `${target} exists and is not a regular file, so the export cannot replace it; move it away or choose another folder`,
+      `${target} exists and is not a regular file, so the export cannot replace it; move it away or ${remedy.elsewhere}`,
     );
   }
   if (!overwrite) {
     throw new ScoutError(
       'conflict',
-      `${target} exists already; choose overwrite to replace it, or choose another folder`,
+      `${target} exists already; ${remedy.overwrite} to replace it, or ${remedy.elsewhere}`,
     );
   }
 }
 
-function checkFolder(folder: string, overwrite: boolean): void {
+function checkFolder(folder: string, overwrite: boolean, remedy: ConflictRemedy): void {
   const existing = lstatOrUndefined(folder);
   if (existing === undefined) {
     return;
@@ -295,25 +321,25 @@ function checkFolder(folder: string, overwrite: boolean): void {
   if (!existing.isDirectory()) {
     throw new ScoutError(
       'conflict',
-      `${folder} exists and is not a folder (or is a link), so the export cannot write into it; move it away or choose another folder`,
+      `${folder} exists and is not a folder (or is a link), so the export cannot write into it; move it away or ${remedy.elsewhere}`,
     );
   }
   if (!overwrite) {
     throw new ScoutError(
       'conflict',
-      `${folder} exists already; choose overwrite to replace its files, or choose another folder`,
+      `${folder} exists already; ${remedy.overwrite} to replace its files, or ${remedy.elsewhere}`,
     );
   }
 }
 
-function writeExclusive(target: string, content: string | Buffer): void {
+function writeExclusive(target: string, content: string | Buffer, remedy: ConflictRemedy): void {
   try {
     fs.writeFileSync(target, content, { flag: 'wx' });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
       throw new ScoutError(
         'conflict',
-        `${target} exists already; choose overwrite to replace it, or choose another folder`,
+        `${target} exists already; ${remedy.overwrite} to replace it, or ${remedy.elsewhere}`,
       );
     }
     throw error;

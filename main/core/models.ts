@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { bestTraining } from '../../shared/configs';
 import { rankTrials } from '../../shared/space/rank';
 import type { StudyRecord, TrialRecord } from '../../shared/study';
 import { ScoutError } from './errors';
@@ -30,6 +31,11 @@ export function keepBestModels(
       .slice(0, keep)
       .map((trial) => `trial-${trial.number}`),
   );
+  // With repeats the exported model is the best config's best training, which may rank lower.
+  const best = bestTraining(study.settings, trials)?.trial;
+  if (best !== undefined && keep > 0) {
+    kept.add(`trial-${best.number}`);
+  }
   // With several workers, a running trial may have saved its model before its completion is
   // stored, so its rank is still unknown and its folder stays.
   for (const trial of trials) {
@@ -53,7 +59,7 @@ export function readModelFiles(
   trials: TrialRecord[],
   directory: string,
 ): { directory: string; trial: TrialRecord; files: string[] } {
-  const best = rankCompleted(study, trials)[0];
+  const best = bestTraining(study.settings, trials)?.trial;
   if (best === undefined) {
     throw new ScoutError('not-found', `study '${study.name}' has no completed trial to export`);
   }

@@ -4,6 +4,7 @@ import type { FailureSummary, StudyRecord, TrialRecord } from '../../shared/stud
 import { getLogger } from '../log';
 import type { BackendPreference } from '../runner/backend';
 import { type TrialResult, WorkerPool } from '../runner/pool';
+import { planWorkers } from '../runner/workers';
 import type { Store } from '../store';
 import { storeFailure } from '../store/database';
 import { ScoutError } from './errors';
@@ -136,7 +137,9 @@ export class StudyRun {
     const study = this.begin();
     const dataset = store.datasets.get(study.datasetId)!;
     const queue = store.trials.listQueued(study.id);
-    const size = Math.max(1, Math.min(study.settings.workers, queue.length));
+    const plan = planWorkers(this.context.backend, study.settings.workers);
+    const size = Math.max(1, Math.min(plan.workers, queue.length));
+    log.info({ studyId: study.id, workers: size, reason: plan.reason }, 'starting workers');
 
     this.pool = new WorkerPool({
       size,
@@ -152,6 +155,7 @@ export class StudyRun {
         ? study.settings.trialTimeoutSeconds * 1000
         : undefined,
       env: this.context.workerEnv,
+      gpuDevices: plan.gpuDevices,
     });
 
     try {

@@ -8,6 +8,7 @@ import type {
   ScoutEvent,
   StudyDetail,
 } from '../../shared/api/contract';
+import { rankConfigs, repeatsOf } from '../../shared/configs';
 import { proposeRefinement, type RefineOptions } from '../../shared/space/refine';
 import { validateSpace } from '../../shared/space/validate';
 import type { SearchSpace, SpaceIssue } from '../../shared/space/types';
@@ -133,7 +134,10 @@ export class StudyService {
     );
 
     const study = this.getStudy(id);
-    log.info({ studyId: id, name: study.name, trials: plan.trials.length }, 'study created');
+    log.info(
+      { studyId: id, name: study.name, configs: plan.configs, trials: plan.trials.length },
+      'study created',
+    );
     this.emit({ type: 'study-status', studyId: id, status: study.status, note: study.note });
     return { study, warnings };
   }
@@ -269,7 +273,12 @@ export class StudyService {
 
   // Refinement
 
-  /** Proposes a refined space around the best completed trials of study `id`. */
+  /**
+   * Proposes a refined space around the best completed trials of study `id`.
+   * A study that trains each config several times is refined around its
+   * best configs by mean objective instead, so one lucky seed does not pick
+   * the region.
+   */
   proposeRefinement(id: number, options: RefineOptions): RefinementProposal {
     const study = this.getStudy(id);
     const completed = this.store.trials
@@ -283,21 +292,34 @@ export class StudyService {
       );
     }
 
+    const repeats = repeatsOf(study.settings);
+    const direction = study.settings.objective.direction;
+    const basis = repeats > 1 ? 'configs' : 'trials';
+    // Each config enters the proposal as one point scored by its mean, because its trainings share their values.
+    const scored =
+      basis === 'configs'
+        ? rankConfigs(completed, direction).map((config) => ({
+            values: config.values,
+            objective: config.mean,
+          }))
+        : completed;
+
     try {
-      const refinement = proposeRefinement(
-        study.space,
-        completed,
-        study.settings.objective.direction,
-        options,
-      );
+      const refinement = proposeRefinement(study.space, scored, direction, options);
       if (JSON.stringify(refinement.space) === JSON.stringify(study.space)) {
         refinement.warnings.push({
           message:
-            `the proposal equals the parent's space because the top ${refinement.top} trials ` +
-            'span every range; refine around fewer top trials or with a smaller margin',
+            `the proposal equals the parent's space because the top ${refinement.top} ${basis} ` +
+            `span every range; refine around fewer top ${basis} or with a smaller margin`,
         });
       }
-      return { parentId: id, parentSpace: study.space, ...refinement };
+      const summary =
+        basis === 'configs'
+          ? `refined around the top ${refinement.top} of ${scored.length} configs by mean ` +
+            `${study.settings.objective.metric} over up to ${repeats} repeats`
+          : `refined around the top ${refinement.top} of ${scored.length} trials by ` +
+            study.settings.objective.metric;
+      return { parentId: id, parentSpace: study.space, ...refinement, basis, summary };
     } catch (error) {
       throw new ScoutError('invalid', (error as Error).message);
     }

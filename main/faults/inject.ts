@@ -196,11 +196,16 @@ export async function injectFaults(options: InjectOptions): Promise<InjectReport
       );
     }
 
-    log('finishing the study without kills');
-    const final = startRunner(file, studyId);
-    const exit = await waitForExit(final, 600_000);
-    if (exit.code !== 0) {
-      problem(`the final resume exited with ${exit.signal ?? exit.code}: ${exit.stderr.trim()}`);
+    // A kill that came too late may have let a run finish the whole study already.
+    if (readStudyStatus(file, studyId) === 'completed') {
+      log('the study completed during the cycles');
+    } else {
+      log('finishing the study without kills');
+      const final = startRunner(file, studyId);
+      const exit = await waitForExit(final, 600_000);
+      if (exit.code !== 0) {
+        problem(`the final resume exited with ${exit.signal ?? exit.code}: ${exit.stderr.trim()}`);
+      }
     }
 
     const check = integrityCheck(file);
@@ -451,6 +456,17 @@ function integrityCheck(file: string): string {
   try {
     const rows = db.pragma('integrity_check') as { integrity_check: string }[];
     return rows.map((row) => row.integrity_check).join('; ');
+  } finally {
+    db.close();
+  }
+}
+
+function readStudyStatus(file: string, studyId: number): string | undefined {
+  const db = new BetterSqlite3(file, { readonly: true });
+  try {
+    const row = db.prepare('SELECT status FROM studies WHERE id = ?').get(studyId) as
+      { status: string } | undefined;
+    return row?.status;
   } finally {
     db.close();
   }

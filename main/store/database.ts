@@ -46,13 +46,27 @@ export function openDatabase(file: string): Database {
   return openDatabaseFile(file).db;
 }
 
+/** How `openDatabaseFile` treats a missing file. */
+export interface OpenOptions {
+  /**
+   * Creates a missing file and its folder when true (the default). When
+   * false, a missing file raises a StoreError and nothing is created, for
+   * callers that only read.
+   */
+  create?: boolean;
+}
+
 /**
  * Opens `file` as openDatabase does and reports the backup taken before a
  * migration. A file that is not SQLite or has damaged pages is rejected with
  * a StoreError that names the file, its backups and a way out.
  */
-export function openDatabaseFile(file: string): OpenedDatabase {
-  if (file !== ':memory:') {
+export function openDatabaseFile(file: string, options: OpenOptions = {}): OpenedDatabase {
+  const create = options.create ?? true;
+  if (!create && (file === ':memory:' || !fs.existsSync(file))) {
+    throw new StoreError(`no Scout database at ${file}; check the path`, 'SQLITE_CANTOPEN');
+  }
+  if (create && file !== ':memory:') {
     try {
       fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     } catch (error) {
@@ -65,7 +79,8 @@ export function openDatabaseFile(file: string): OpenedDatabase {
 
   let db: Database;
   try {
-    db = new BetterSqlite3(file);
+    // fileMustExist also covers a file deleted after the check above.
+    db = new BetterSqlite3(file, { fileMustExist: !create });
   } catch (error) {
     throw storeFailure(error, file, 'open database');
   }
@@ -100,7 +115,9 @@ function checkPages(db: Database, file: string): void {
   const rows = db.pragma('quick_check(5)') as { quick_check: string }[];
   const problems = rows.map((row) => row.quick_check).filter((text) => text !== 'ok');
   if (problems.length > 0) {
-    throw new StoreError(damagedMessage(file, problems.join('; ')), 'SQLITE_CORRUPT');
+    // SQLite splits one problem over lines; the message stays on one line for a terminal.
+    const detail = problems.join('; ').replace(/\s*\n\s*/g, ' ');
+    throw new StoreError(damagedMessage(file, detail), 'SQLITE_CORRUPT');
   }
 }
 

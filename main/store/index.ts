@@ -1,11 +1,11 @@
 import type { Database } from 'better-sqlite3';
 import { getLogger } from '../log';
-import { openDatabaseFile, storeFailure } from './database';
+import { type OpenOptions, openDatabaseFile, storeFailure } from './database';
 import { DatasetTable } from './datasets';
 import { type StudyRunner, StudyTable } from './studies';
 import { TrialTable } from './trials';
 
-export { StoreError, WAL_SIZE_LIMIT, listBackups } from './database';
+export { StoreError, WAL_SIZE_LIMIT, listBackups, type OpenOptions } from './database';
 export type { NewDataset } from './datasets';
 export type { NewStudy, StudyRunner } from './studies';
 export type { TrialResult } from './trials';
@@ -55,9 +55,12 @@ export class Store {
     this.trials = new TrialTable(db);
   }
 
-  /** Opens (creating and migrating as needed) the database at `file`; see openDatabaseFile. */
-  static open(file: string): Store {
-    const { db, backupPath } = openDatabaseFile(file);
+  /**
+   * Opens (creating, unless `options.create` is false, and migrating as
+   * needed) the database at `file`; see openDatabaseFile.
+   */
+  static open(file: string, options: OpenOptions = {}): Store {
+    const { db, backupPath } = openDatabaseFile(file, options);
     return new Store(db, file, backupPath);
   }
 

@@ -7,6 +7,8 @@ interface TrialRow {
   id: number;
   study_id: number;
   number: number;
+  config: number;
+  repeat: number;
   params: string;
   seed: number;
   status: TrialStatus;
@@ -36,6 +38,8 @@ function toRecord(row: TrialRow): TrialRecord {
     id: row.id,
     studyId: row.study_id,
     number: row.number,
+    config: row.config,
+    repeat: row.repeat,
     values: JSON.parse(row.params) as TrialValues,
     seed: row.seed,
     status: row.status,
@@ -59,13 +63,28 @@ function toRecord(row: TrialRow): TrialRecord {
 export class TrialTable {
   constructor(private readonly db: Database) {}
 
-  /** Inserts the planned trials of a study as `queued`, numbered from 1. */
-  insertQueued(studyId: number, trials: { values: TrialValues; seed: number }[]): void {
+  /**
+   * Inserts the planned trials of a study as `queued`, numbered from 1. A
+   * trial without `config` is its own config (config = number, repeat 1).
+   */
+  insertQueued(
+    studyId: number,
+    trials: { values: TrialValues; seed: number; config?: number; repeat?: number }[],
+  ): void {
     const insert = this.db.prepare(
-      `INSERT INTO trials (study_id, number, params, seed, status) VALUES (?, ?, ?, ?, 'queued')`,
+      `INSERT INTO trials (study_id, number, config, repeat, params, seed, status)
+       VALUES (?, ?, ?, ?, ?, ?, 'queued')`,
     );
     trials.forEach((trial, index) => {
-      insert.run(studyId, index + 1, JSON.stringify(trial.values), trial.seed);
+      const number = index + 1;
+      insert.run(
+        studyId,
+        number,
+        trial.config ?? number,
+        trial.repeat ?? 1,
+        JSON.stringify(trial.values),
+        trial.seed,
+      );
     });
   }
 

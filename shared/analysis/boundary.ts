@@ -13,6 +13,8 @@ import {
   type NumericParam,
 } from '../space/values';
 import type { TrialRecord } from '../study';
+import { findKnob } from '../templates/bind';
+import type { KnobSpec } from '../templates/mlp';
 import { rankScored, type ScoredTrialRecord } from './objective';
 import type { BoundaryWarning } from './types';
 
@@ -25,6 +27,9 @@ export const DEFAULT_BOUNDARY_TOP = 5;
  * exactly on a bound, so "on the bound" means within this edge.
  */
 export const EDGE_FRACTION = 0.05;
+
+/** Range a model template's knob accepts; a suggested bound stays inside it. */
+export type KnobLimits = Pick<KnobSpec, 'min' | 'max' | 'minExclusive'>;
 
 /** Share of the current range, in the parameter's own scale, by which a suggested bound widens it. */
 const WIDENING = 0.5;
@@ -104,10 +109,36 @@ export function isNearBound(p: NumericParam, value: number, bound: 'min' | 'max'
  * 0, and null is returned when it already is 0, because such a hyperparameter
  * (a dropout rate, a count) usually cannot be negative.
  *
- * NOTE: the model template's own limits are not applied, so a suggested
- * max can lie beyond what a knob accepts (dropout 1.35 for a range up to 0.9).
+ * The suggestion stays inside `limits`, the range the model template's knob
+ * accepts (by default the MLP knob of the same name), and is null when the
+ * bound already sits on that limit.
  */
-export function suggestBound(p: NumericParam, bound: 'min' | 'max'): number | null {
+export function suggestBound(
+  p: NumericParam,
+  bound: 'min' | 'max',
+  limits: KnobLimits = findKnob(p.name) ?? {},
+): number | null {
+  const suggested = widenBound(p, bound);
+  if (suggested === null) {
+    return null;
+  }
+
+  if (bound === 'max' && limits.max !== undefined) {
+    return p.max >= limits.max ? null : Math.min(suggested, limits.max);
+  }
+  if (bound === 'min' && limits.min !== undefined) {
+    if (p.min <= limits.min) {
+      return null;
+    }
+    if (suggested <= limits.min) {
+      // An exclusive limit (a learning rate above 0) cannot itself be suggested.
+      return limits.minExclusive ? null : limits.min;
+    }
+  }
+  return suggested;
+}
+
+function widenBound(p: NumericParam, bound: 'min' | 'max'): number | null {
   const scale = scaleOf(p);
   let raw: number;
 
@@ -126,6 +157,12 @@ export function suggestBound(p: NumericParam, bound: 'min' | 'max'): number | nu
     raw = 0;
   }
 
+  if (p.step !== undefined && scale !== 'reverse_log') {
+    const value = onGrid(p, raw, bound);
+    // A min less than one step above 0 has no grid value left below it.
+    return value === p[bound] ? null : value;
+  }
+
   const rounded = roundOutward(raw, bound);
   if (p.type === 'int') {
     const whole = bound === 'min' ? Math.floor(rounded) : Math.ceil(rounded);
@@ -133,6 +170,32 @@ export function suggestBound(p: NumericParam, bound: 'min' | 'max'): number | nu
     return scale === 'log' ? Math.max(1, whole) : whole;
   }
   return rounded;
+}
+
+/**
+ * Returns the first value of `p`'s grid (min times or plus whole steps) at
+ * or beyond `raw`, so the wider range keeps every value already tried.
+ */
+function onGrid(p: NumericParam, raw: number, bound: 'min' | 'max'): number {
+  const step = p.step as number;
+  let value: number;
+
+  if (scaleOf(p) === 'log') {
+    const steps = Math.log(bound === 'min' ? p.min / raw : raw / p.min) / Math.log(step);
+    const whole = Math.ceil(steps - 1e-9);
+    value = bound === 'min' ? p.min / step ** whole : p.min * step ** whole;
+  } else {
+    const steps = (bound === 'min' ? p.min - raw : raw - p.min) / step;
+    let whole = Math.ceil(steps - 1e-9);
+    if (bound === 'min' && p.min >= 0 && p.min - whole * step < 0) {
+      // A range that started at 0 or above stays there, one step short of raw.
+      whole -= 1;
+    }
+    value = bound === 'min' ? p.min - whole * step : p.min + whole * step;
+  }
+
+  const tidy = Number(value.toPrecision(12));
+  return p.type === 'int' ? Math.round(tidy) : tidy;
 }
 
 function roundOutward(x: number, bound: 'min' | 'max'): number {
@@ -156,10 +219,13 @@ function describe(
 ): string {
   const direction = bound === 'min' ? 'below' : 'above';
   const where = `${nearBound} of the top ${top} trials lie near ${bound} ${p[bound]}`;
-  const advice =
-    suggested === null
-      ? `widen the range ${direction} ${p[bound]} if the hyperparameter allows it`
-      : `widen ${bound} to ${suggested} or beyond`;
+  const best = `the best trial (#${bestNumber}, ${Number(bestValue.toPrecision(4))})`;
 
-  return `hyperparameter '${p.name}': the best trial (#${bestNumber}, ${bestValue}) sits on its ${bound} and ${where}; better values may lie ${direction} it, so ${advice}`;
+  if (suggested !== null) {
+    return `hyperparameter '${p.name}': ${best} sits on its ${bound} and ${where}; better values may lie ${direction} it, so widen ${bound} to ${suggested} or beyond`;
+  }
+  if (findKnob(p.name) !== undefined) {
+    return `hyperparameter '${p.name}': ${best} sits on its ${bound} and ${where}; ${p[bound]} is as far as the model's '${p.name}' goes, so the range cannot be widened there`;
+  }
+  return `hyperparameter '${p.name}': ${best} sits on its ${bound} and ${where}; better values may lie ${direction} it, so widen the range ${direction} ${p[bound]} if the hyperparameter allows it`;
 }

@@ -4,8 +4,9 @@
  * (`study.enqueue_trial`), so a user can carry the result to those tools.
  */
 import type { ParamValue, SearchSpace, TrialValues } from '../space/types';
+import { bestTraining } from '../configs';
 import type { Objective, StudyRecord, TrialRecord } from '../study';
-import { rankScored } from './objective';
+import { MLP_KNOBS } from '../templates/mlp';
 import type { ConfigSnippets } from './types';
 
 /** Python's reserved words, which cannot name a variable. */
@@ -113,6 +114,20 @@ export function pythonString(text: string): string {
   return `"${escaped}"`;
 }
 
+/** Names a Keras script usually imports (`from keras import layers`), which a variable must not shadow. */
+const KERAS_NAMES = new Set([
+  'activations',
+  'callbacks',
+  'initializers',
+  'keras',
+  'layers',
+  'losses',
+  'metrics',
+  'models',
+  'optimizers',
+  'regularizers',
+]);
+
 /**
  * Returns a Python identifier for a hyperparameter name: characters other
  * than letters, digits and `_` become `_`, a leading digit gets a `_`
@@ -136,16 +151,30 @@ export function kerasTunerSnippet(
   values: TrialValues,
   objective: Objective,
   heading: string,
+  defaults: TrialValues = {},
 ): string {
   const used = new Set<string>();
-  const lines = orderedNames(space, values).map((name) => {
+  const fixedLine = (name: string, value: ParamValue): string => {
     let identifier = pythonIdentifier(name);
+    if (KERAS_NAMES.has(identifier)) {
+      identifier = `${identifier}_value`;
+    }
     while (used.has(identifier)) {
       identifier = `${identifier}_`;
     }
     used.add(identifier);
-    return `    ${identifier} = hp.Fixed(${pythonString(name)}, ${literalFor(space, name, values[name])})`;
-  });
+    return `    ${identifier} = hp.Fixed(${pythonString(name)}, ${literalFor(space, name, value)})`;
+  };
+
+  const searched = orderedNames(space, values).map((name) => fixedLine(name, values[name]));
+  const defaultNames = Object.keys(defaults);
+  const fixed =
+    defaultNames.length === 0
+      ? []
+      : [
+          "    # Scout's defaults for what the study did not search:",
+          ...defaultNames.map((name) => fixedLine(name, defaults[name])),
+        ];
 
   return [
     `# ${heading}`,
@@ -153,7 +182,8 @@ export function kerasTunerSnippet(
     '',
     '',
     'def build_model(hp):',
-    ...lines,
+    ...searched,
+    ...fixed,
     '    # Build and compile the model with these values, then return it.',
     '    model = ...',
     '    return model',
@@ -172,10 +202,23 @@ export function optunaSnippet(
   values: TrialValues,
   direction: Objective['direction'],
   heading: string,
+  defaults: TrialValues = {},
 ): string {
-  const entries = orderedNames(space, values).map(
-    (name) => `        ${pythonString(name)}: ${literalFor(space, name, values[name])},`,
-  );
+  const entry = (name: string, value: ParamValue): string =>
+    `        ${pythonString(name)}: ${literalFor(space, name, value)},`;
+  const defaultNames = Object.keys(defaults);
+  const fixed =
+    defaultNames.length === 0
+      ? []
+      : [
+          "# Scout's defaults for what the study did not search; use them as constants.",
+          'fixed_params = (',
+          '    {',
+          ...defaultNames.map((name) => entry(name, defaults[name])),
+          '    }',
+          ')',
+          '',
+        ];
 
   return [
     `# ${heading}`,
@@ -185,11 +228,31 @@ export function optunaSnippet(
     '# The objective function must suggest parameters with these names.',
     'study.enqueue_trial(',
     '    {',
-    ...entries,
+    ...orderedNames(space, values).map((name) => entry(name, values[name])),
     '    }',
     ')',
+    ...fixed,
     '',
   ].join('\n');
+}
+
+/**
+ * Returns the values the trained model used for the MLP template's knobs
+ * that `values` leaves out: each knob's default, and the study's epochs.
+ */
+export function templateDefaults(study: StudyRecord, values: TrialValues): TrialValues {
+  const defaults: TrialValues = {};
+
+  for (const knob of MLP_KNOBS) {
+    if (knob.name in values) {
+      continue;
+    }
+    const value = knob.name === 'epochs' ? study.settings.epochs : knob.default;
+    if (value !== undefined) {
+      defaults[knob.name] = value;
+    }
+  }
+  return defaults;
 }
 
 /**
@@ -198,24 +261,37 @@ export function optunaSnippet(
  */
 export function bestConfigSnippets(study: StudyRecord, trials: TrialRecord[]): ConfigSnippets {
   const { metric, direction } = study.settings.objective;
-  const best = rankScored(trials, direction)[0];
-  if (best === undefined) {
+  const found = bestTraining(study.settings, trials);
+  if (found === undefined) {
     throw new Error(
       `study '${study.name}' has no completed trial with a finite objective; run it before exporting its best config`,
     );
   }
 
+  const best = found.trial;
+  const defaults = templateDefaults(study, best.values);
+  const result =
+    found.config === undefined
+      ? `Best trial #${best.number}`
+      : `Best config (mean ${metric} ${Number((found.config.mean as number).toPrecision(4))} over ${found.config.completed} trainings; best training #${best.number})`;
   const heading =
-    `Best trial #${best.number} of study '${study.name}' on '${study.datasetName}': ${metric} ${best.objective} (${direction})`.replace(
+    `${result} of study '${study.name}' on '${study.datasetName}': ${metric} ${best.objective} (${direction})`.replace(
       /[\r\n]+/g,
       ' ',
     );
 
   return {
     trialNumber: best.number,
-    objective: best.objective,
-    kerasTuner: kerasTunerSnippet(study.space, best.values, study.settings.objective, heading),
-    optuna: optunaSnippet(study.space, best.values, direction, heading),
+    // bestTraining returns only trainings with a finite objective.
+    objective: best.objective as number,
+    kerasTuner: kerasTunerSnippet(
+      study.space,
+      best.values,
+      study.settings.objective,
+      heading,
+      defaults,
+    ),
+    optuna: optunaSnippet(study.space, best.values, direction, heading, defaults),
   };
 }
 
@@ -226,6 +302,9 @@ function orderedNames(space: SearchSpace, values: TrialValues): string[] {
 }
 
 function literalFor(space: SearchSpace, name: string, value: ParamValue): string {
-  const p = space.find((item) => item.name === name);
-  return pythonLiteral(value, p?.type === 'float');
+  // A knob the space leaves out is written with the knob's own type.
+  const type =
+    space.find((item) => item.name === name)?.type ??
+    MLP_KNOBS.find((knob) => knob.name === name)?.type;
+  return pythonLiteral(value, type === 'float');
 }

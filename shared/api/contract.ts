@@ -68,8 +68,15 @@ export interface CreateStudyRequest {
 /** Refined space proposed from a study's best trials, shown for editing before launch. */
 export interface RefinementProposal {
   parentId: number;
-  /** Trials the proposal was drawn from. */
+  /** Trials the proposal was drawn from, or configs when `basis` is `configs`. */
   top: number;
+  /**
+   * Unit that was ranked: single trials, or configs by the mean objective
+   * of their repeats (a study with repeats). Absent means trials.
+   */
+  basis?: 'trials' | 'configs';
+  /** Basis of the proposal in words, such as "refined around the top 3 of 12 configs by mean val_accuracy". */
+  summary?: string;
   space: SearchSpace;
   parentSpace: SearchSpace;
   warnings: SpaceIssue[];
@@ -80,6 +87,100 @@ export interface ExportedFile {
   fileName: string;
   mediaType: string;
   content: string;
+}
+
+/** A search strategy that the strategy experiment compares. */
+export type ExperimentStrategy = 'grid' | 'random' | 'coarse-refined';
+
+/** Request of a strategy experiment; every field but the dataset has a default. */
+export interface ExperimentRequest {
+  datasetId: number;
+  /** Trainings each strategy may spend on its search (default 27). */
+  budget?: number;
+  /** Experiment seeds, one paired run of every strategy each (default 0, 1, 2). */
+  seeds?: number[];
+  /** Trials of the coarse stage of coarse-plus-refined; the refined stage gets the rest. */
+  coarseTrials?: number;
+  /** Trainings on fresh seeds of each strategy's chosen config (default 3). */
+  retrainRepeats?: number;
+  epochs?: number;
+  trainLimit?: number;
+  testLimit?: number;
+  workers?: number;
+}
+
+/** One strategy's search and the retraining of its chosen config, for one experiment seed. */
+export interface ExperimentArm {
+  strategy: ExperimentStrategy;
+  /** Studies whose trials make up the search, in stage order. */
+  studyIds: number[];
+  /** Search trainings the strategy used, whatever their status. */
+  trainings: number;
+  /** Best objective the search found (one noisy training, so biased towards luck). */
+  searchBest: number | null;
+  /** Values of the trial with `searchBest`, which is retrained. */
+  chosen: TrialValues | null;
+  chosenFrom: { studyId: number; trialNumber: number } | null;
+  retrainStudyIds: number[];
+  /** Objectives of the chosen config's trainings on fresh seeds. */
+  retrainObjectives: number[];
+  retrainMean: number | null;
+  retrainSd: number | null;
+}
+
+/** Result of every strategy for one experiment seed. */
+export interface ExperimentSeedResult {
+  seed: number;
+  arms: ExperimentArm[];
+  /** Strategies with the best retrained mean; more than one on a tie. */
+  winners: ExperimentStrategy[];
+}
+
+/** Difference of the retrained means of strategies `a` and `b`, averaged over the seeds. */
+export interface ExperimentDifference {
+  a: ExperimentStrategy;
+  b: ExperimentStrategy;
+  /** Mean over seeds of (retrained mean of a) - (retrained mean of b). */
+  meanDifference: number | null;
+  perSeed: number[];
+  /** Twice the standard error of `meanDifference` that training noise alone would give. */
+  noiseThreshold: number | null;
+  verdict: 'within the noise' | 'larger than the noise' | 'not measured';
+}
+
+/** A strategy experiment as stored beside the database and shown by the app and CLI. */
+export interface ExperimentResult {
+  id: number;
+  /** Prefix of the names of its studies, such as `exp-3`. */
+  name: string;
+  status: 'running' | 'completed' | 'failed' | 'interrupted';
+  error: string | null;
+  datasetId: number;
+  datasetName: string;
+  objective: { metric: string; direction: 'maximize' | 'minimize' };
+  space: SearchSpace;
+  budget: number;
+  coarseTrials: number;
+  refinedTrials: number;
+  retrainRepeats: number;
+  seeds: number[];
+  epochs: number;
+  trainLimit: number | null;
+  grid: { pointsPerAxis: number; points: number; description: string };
+  /** How random and coarse-plus-refined share trials and training seeds. */
+  pairing: string;
+  progress: { done: number; planned: number; step: string };
+  perSeed: ExperimentSeedResult[];
+  /** Seeds each strategy won by retrained mean; a tie counts for every tied strategy. */
+  wins: Record<ExperimentStrategy, number>;
+  /** Pooled standard deviation of one config's objective across training seeds. */
+  noise: number | null;
+  differences: ExperimentDifference[];
+  /** Trainings run in all, searches and retraining. */
+  trainings: number;
+  startedAt: string;
+  finishedAt: string | null;
+  wallSeconds: number | null;
 }
 
 /** The request and response types of every call, keyed by channel name. */
@@ -138,6 +239,13 @@ export interface ScoutApi {
   'analysis.compare': { request: { ids: number[] }; response: Comparison };
   'analysis.snippets': { request: { id: number }; response: ConfigSnippets };
   'analysis.compareCsv': { request: { ids: number[] }; response: ExportedFile };
+  /**
+   * Starts a strategy experiment in the background and returns it as `running`;
+   * `experiment.get` shows its progress, and its studies emit the usual events.
+   */
+  'experiment.run': { request: ExperimentRequest; response: ExperimentResult };
+  'experiment.get': { request: { id: number }; response: ExperimentResult };
+  'experiment.list': { request: Record<string, never>; response: ExperimentResult[] };
 }
 
 /** A channel name of the API. */

@@ -85,13 +85,25 @@ export const studySettingsSchema = z.strictObject({
     .int('must be a whole number')
     .min(0, 'must be from 0 to 2147483647')
     .max(2 ** 31 - 1, 'must be from 0 to 2147483647'),
+  trainingSeed: z
+    .number()
+    .int('must be a whole number')
+    .min(0, 'must be from 0 to 2147483647')
+    .max(2 ** 31 - 1, 'must be from 0 to 2147483647')
+    .optional(),
+  trainingSeedOffset: z
+    .number()
+    .int('must be a whole number')
+    .min(0, 'must be 0 or more')
+    .max(1_000_000, 'must be at most 1000000')
+    .optional(),
   epochs: positiveInt.max(10000, 'must be at most 10000'),
   patience: z
     .number()
     .int('must be a whole number')
     .min(0, 'must be 0 (off) or more')
     .max(10000, 'must be at most 10000'),
-  workers: positiveInt.max(64, 'must be at most 64'),
+  workers: positiveInt.max(64, 'must be at most 64').optional(),
   validationFraction: z
     .number()
     .gt(0, 'must be between 0 and 1, such as 0.2')
@@ -104,6 +116,12 @@ export const studySettingsSchema = z.strictObject({
     .int('must be a whole number')
     .min(0, 'must be 0 (off) or more')
     .max(100000, 'must be at most 100000')
+    .optional(),
+  repeats: z
+    .number()
+    .int('repeats must be a whole number of trainings per config')
+    .min(1, 'repeats must be from 1 to 20 trainings per config')
+    .max(20, 'repeats must be from 1 to 20 trainings per config')
     .optional(),
 });
 
@@ -197,6 +215,29 @@ export const requestSchemas: Record<Channel, z.ZodType> = {
   'analysis.compare': z.strictObject({ ids: studyIds }),
   'analysis.snippets': id,
   'analysis.compareCsv': z.strictObject({ ids: studyIds }),
+  'experiment.run': z.strictObject({
+    datasetId: positiveInt,
+    budget: positiveInt.max(10000, 'must be at most 10000').optional(),
+    seeds: z
+      .array(
+        z
+          .number()
+          .int('must be a whole number')
+          .min(0, 'must be from 0 to 1000000')
+          .max(1_000_000, 'must be from 0 to 1000000'),
+      )
+      .min(1, 'give at least one seed')
+      .max(20, 'give at most 20 seeds')
+      .optional(),
+    coarseTrials: positiveInt.optional(),
+    retrainRepeats: positiveInt.max(20, 'must be at most 20').optional(),
+    epochs: positiveInt.max(10000, 'must be at most 10000').optional(),
+    trainLimit: positiveInt.optional(),
+    testLimit: positiveInt.optional(),
+    workers: positiveInt.max(64, 'must be at most 64').optional(),
+  }),
+  'experiment.get': id,
+  'experiment.list': empty,
 };
 
 /**

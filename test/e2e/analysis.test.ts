@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { Download, Locator, Page } from 'playwright-core';
@@ -121,6 +122,49 @@ async function sliceCanvas(name: string): Promise<Locator> {
   return canvas;
 }
 
+/**
+ * Returns how many pixels of `canvas` between CSS y `from` and `to` (over the
+ * whole width) are not transparent, so a test can tell where a chart drew.
+ */
+async function inkBetween(canvas: Locator, from: number, to: number): Promise<number> {
+  return canvas.evaluate(
+    (element, rows) => {
+      const target = element as HTMLCanvasElement;
+      const ratio = target.width / target.clientWidth;
+      const top = Math.max(0, Math.floor(rows.from * ratio));
+      const height = Math.max(1, Math.floor((rows.to - rows.from) * ratio));
+      const pixels = target.getContext('2d')?.getImageData(0, top, target.width, height).data ?? [];
+      let count = 0;
+      for (let index = 3; index < pixels.length; index += 4) {
+        count += pixels[index] > 0 ? 1 : 0;
+      }
+      return count;
+    },
+    { from, to },
+  );
+}
+
+/** Returns the width and height of a PNG file from its IHDR chunk. */
+function pngSize(bytes: Buffer): { width: number; height: number } {
+  assert.equal(bytes.subarray(0, 8).toString('hex'), '89504e470d0a1a0a', 'PNG signature');
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+}
+
+/** Returns the RGB colour of the one-pixel PNG `bytes`, decoded with Node's zlib. */
+function onePixelColour(bytes: Buffer): string {
+  const chunks: Buffer[] = [];
+  for (let offset = 8; offset < bytes.length;) {
+    const length = bytes.readUInt32BE(offset);
+    if (bytes.toString('latin1', offset + 4, offset + 8) === 'IDAT') {
+      chunks.push(bytes.subarray(offset + 8, offset + 8 + length));
+    }
+    offset += 12 + length;
+  }
+  // One row: the filter byte, then R, G, B (and alpha); a single pixel has no neighbour to filter against.
+  const row = zlib.inflateSync(Buffer.concat(chunks));
+  return [row[1], row[2], row[3]].map((value) => value.toString(16).padStart(2, '0')).join('');
+}
+
 function numericParam(space: SearchSpace, name: string): IntParam | FloatParam {
   const param = space.find((p) => p.name === name);
   assert.ok(param && (param.type === 'float' || param.type === 'int'), `${name} is not numeric`);
@@ -198,6 +242,33 @@ describe('study analysis', () => {
     assert.deepEqual(pageErrors, []);
   });
 
+  it('band labels sit above the plot', async () => {
+    await openTab(refined.id, 'slices');
+    const canvas = await sliceCanvas('learning_rate');
+    const plotTop = Number(await canvas.getAttribute('data-plot-top'));
+
+    // Two label rows of 14 px fit above the chart area, and something is drawn there.
+    assert.ok(plotTop >= 2 * 14, `chart area starts at ${plotTop}px`);
+    assert.ok(
+      (await inkBetween(canvas, 0, plotTop - 8)) > 50,
+      'no band labels above the chart area',
+    );
+  });
+
+  it('empty slice draws no axes', async () => {
+    await openTab(iris.id, 'slices');
+    const canvas = await sliceCanvas('learning_rate');
+    const box = await canvas.boundingBox();
+    assert.ok(box);
+
+    await page
+      .locator('[data-testid="slice"][data-name="learning_rate"]')
+      .getByText('No trial of this study can be drawn here')
+      .waitFor();
+    assert.equal(await inkBetween(canvas, 0, box.height), 0, 'the empty chart drew ticks or bands');
+    assert.equal(await canvas.getAttribute('data-bands'), '[]');
+  });
+
   it('slice exports a PNG', async () => {
     await openTab(coarse.id, 'slices');
     await sliceCanvas('learning_rate');
@@ -206,10 +277,77 @@ describe('study analysis', () => {
       page.locator('[data-testid="slice"][data-name="learning_rate"] [data-testid="slice-png"]'),
     );
 
+    const canvas = await sliceCanvas('learning_rate');
+    const box = await canvas.boundingBox();
+    assert.ok(box);
+    const size = pngSize(file.bytes);
+
     assert.equal(file.name, 'slice-learning_rate.png');
-    assert.equal(file.bytes.subarray(0, 8).toString('hex'), '89504e470d0a1a0a');
-    assert.ok(file.bytes.readUInt32BE(16) > 100, 'PNG width');
-    assert.ok(file.bytes.readUInt32BE(20) > 100, 'PNG height');
+    assert.ok(
+      size.width >= 2 * Math.floor(box.width),
+      `PNG width ${size.width}, chart ${box.width}`,
+    );
+    // The title line adds to the chart's height.
+    assert.ok(size.height > 2 * box.height, `PNG height ${size.height}, chart ${box.height}`);
+    // The chart on screen is back at the screen's pixel ratio.
+    const screenWidth = await canvas.evaluate((element) => (element as HTMLCanvasElement).width);
+    assert.equal(screenWidth, Math.round(box.width));
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('curves hint fits a completed study', async () => {
+    await openScreen(page, app, `#/studies/${coarse.id}`);
+    await page.getByTestId('tab-live').click();
+    const curves = page.getByTestId('chart-curves');
+    await curves.getByText('Select a trial in the table to see its learning curves').waitFor();
+
+    assert.doesNotMatch((await curves.textContent()) ?? '', /start the study/);
+  });
+
+  it('curves hint offers to start', async () => {
+    await openScreen(page, app, `#/studies/${iris.id}`);
+    await page.getByTestId('tab-live').click();
+    await page
+      .getByTestId('chart-curves')
+      .getByText('Select a trial in the table, or start the study')
+      .waitFor();
+  });
+
+  it('sidebar runs the full page height', async () => {
+    await openTab(coarse.id, 'slices');
+    const viewport = page.viewportSize();
+    assert.ok(viewport);
+    // A short window makes the page longer than the viewport.
+    await page.setViewportSize({ width: viewport.width, height: 400 });
+    const pageHeight = await page.evaluate(() => document.documentElement.scrollHeight);
+    assert.ok(pageHeight > 500, `page of ${pageHeight}px fits the viewport`);
+
+    const bottomPixel = async (): Promise<string> =>
+      onePixelColour(
+        await page.screenshot({
+          fullPage: true,
+          clip: { x: 20, y: pageHeight - 5, width: 1, height: 1 },
+        }),
+      );
+    const colourOf = (variable: string): Promise<string> =>
+      page.evaluate((name) => {
+        const probe = document.createElement('div');
+        probe.style.color = `var(${name})`;
+        document.body.append(probe);
+        const [r, g, b] = (getComputedStyle(probe).color.match(/\d+/g) ?? []).map(Number);
+        probe.remove();
+        return [r, g, b].map((value) => value.toString(16).padStart(2, '0')).join('');
+      }, variable);
+
+    const withSidebar = await bottomPixel();
+    // Control: without the layout's column background, the same pixel shows the page colour.
+    const style = await page.addStyleTag({ content: '.shell { background: none !important; }' });
+    const withoutSidebar = await bottomPixel();
+    await style.evaluate((element) => element.remove());
+    await page.setViewportSize(viewport);
+
+    assert.equal(withSidebar, await colourOf('--surface'));
+    assert.equal(withoutSidebar, await colourOf('--bg'));
   });
 
   it('parallel brush selects the trials in range', async () => {
@@ -279,8 +417,33 @@ describe('study analysis', () => {
     assert.equal(await count.getAttribute('data-selected'), '3');
 
     const file = await download(page.getByTestId('pc-png'));
+    const box = await page.getByTestId('pc-canvas').boundingBox();
+    assert.ok(box);
+    const size = pngSize(file.bytes);
+
     assert.equal(file.name, 'parallel-coordinates.png');
-    assert.equal(file.bytes.subarray(0, 8).toString('hex'), '89504e470d0a1a0a');
+    assert.ok(
+      size.width >= 2 * Math.floor(box.width),
+      `PNG width ${size.width}, chart ${box.width}`,
+    );
+    // The title line and the colour legend add to the chart's height.
+    assert.ok(size.height > 2 * box.height + 40, `PNG height ${size.height}, chart ${box.height}`);
+  });
+
+  it('parallel legend spans the objective', async () => {
+    await openTab(coarse.id, 'parallel');
+    const analysis = await callApi('analysis.study', { id: coarse.id });
+    const objective = analysis.parallel.axes.find((axis) => axis.isObjective);
+    assert.ok(objective);
+    const legend = page.getByTestId('pc-legend');
+    await legend.waitFor();
+
+    // val_accuracy is maximized: the best end of the colour ramp is the axis maximum.
+    assert.equal(Number(await legend.getAttribute('data-worst')), objective.min);
+    assert.equal(Number(await legend.getAttribute('data-best')), objective.max);
+    assert.match((await page.getByTestId('pc-legend-best').textContent()) ?? '', /best \d/);
+    // On the light theme the best lines are the darkest end of the ramp (viridis purple).
+    assert.equal(await legend.getAttribute('data-best-colour'), '68, 1, 84');
   });
 
   it('importance names its method', async () => {

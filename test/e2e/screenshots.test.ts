@@ -176,7 +176,8 @@ describe('screenshots', () => {
     const errors = collectPageErrors(page);
     const files: string[] = [];
 
-    await openAnalysisTab(page, 'slices');
+    // The refined study's slices show the parent's bounds and the refined region.
+    await openAnalysisTab(page, 'slices', refinedId);
     await page.locator('[data-testid="slice-canvas"]:not([data-x-scale=""])').nth(2).waitFor();
     await scrollToTabs(page);
     files.push(await capture(page, 'study-slices.png'));
@@ -224,17 +225,22 @@ describe('screenshots', () => {
     await openStudy(page);
     const background = await page.evaluate('getComputedStyle(document.body).backgroundColor');
     const file = await capture(page, 'study-dark.png');
+    await openAnalysisTab(page, 'parallel');
+    await page.getByTestId('pc-legend').waitFor();
+    await scrollToTabs(page);
+    const parallelFile = await capture(page, 'study-parallel-dark.png');
     await context.close();
 
     assertScreenshot(file);
+    assertScreenshot(parallelFile);
     assert.notEqual(background, 'rgb(255, 255, 255)', 'the dark page has a white background');
     assert.deepEqual(errors, []);
   });
 });
 
-/** Opens the coarse study on analysis tab `tab` and waits for its data. */
-async function openAnalysisTab(page: Page, tab: string): Promise<void> {
-  await openScreen(page, app, `#/studies/${coarseId}`);
+/** Opens study `id` (the coarse study by default) on analysis tab `tab` and waits for its data. */
+async function openAnalysisTab(page: Page, tab: string, id = coarseId): Promise<void> {
+  await openScreen(page, app, `#/studies/${id}`);
   await page.getByTestId(`tab-${tab}`).click();
   await page.locator(`[data-testid="analysis"][data-tab="${tab}"][aria-busy="false"]`).waitFor();
 }

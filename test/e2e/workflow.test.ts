@@ -358,7 +358,8 @@ describe('web mode workflow', () => {
 
     page.on('download', collect);
     await page.getByTestId('export-model').click();
-    await page.getByTestId('export-saved').filter({ hasText: 'model.json' }).waitFor();
+    const saved = page.getByTestId('export-saved').filter({ hasText: 'model.json' });
+    await saved.waitFor();
     await waitFor(() => downloads.length >= expected.files.length, 'the model downloads', 10_000);
     page.off('download', collect);
 
@@ -367,25 +368,33 @@ describe('web mode workflow', () => {
       modelTopology?: unknown;
       weightsManifest?: { paths: string[] }[];
     };
+    // Each file is named after the model ("<study>-trial-<n>-"), so two exports do not collide.
+    const prefix = /^(.+-trial-\d+-)model\.json$/.exec(names[0]!)?.[1];
+    assert.ok(prefix, `first download: ${names[0]}`);
 
-    assert.deepEqual(names, expected.files);
-    assert.equal(names[0], 'model.json');
-    assert.ok(names.includes('preprocessing.json'), `downloads: ${names.join(', ')}`);
-    assert.ok(modelJson.modelTopology, 'model.json has no modelTopology');
-
-    // TensorFlow.js's file handler writes the weight paths as './weights.bin'.
-    const weightNames = names.filter(
-      (name) => name !== 'model.json' && name !== 'preprocessing.json',
+    assert.deepEqual(
+      names,
+      expected.files.map((name) => `${prefix}${name}`),
     );
+    assert.ok(names.includes(`${prefix}preprocessing.json`), `downloads: ${names.join(', ')}`);
+    assert.ok(modelJson.modelTopology, 'model.json has no modelTopology');
+    for (const name of names) {
+      assert.match((await saved.textContent()) ?? '', new RegExp(name.replace(/[.]/g, '\\.')));
+    }
+
+    // model.json names the downloaded weight files, so a loader finds them next to it.
+    const weightNames = names.filter(
+      (name) => name !== `${prefix}model.json` && name !== `${prefix}preprocessing.json`,
+    );
+    assert.ok(weightNames.length >= 1, `no weight file among the downloads ${names.join(', ')}`);
     assert.deepEqual(
       modelJson.weightsManifest?.flatMap((group) => group.paths.map(path.posix.normalize)),
       weightNames,
     );
-    assert.ok(weightNames.length >= 1, `no weight file among the downloads ${names.join(', ')}`);
     const weights = downloads[names.indexOf(weightNames[0]!)]!;
     assert.deepEqual(
       fs.readFileSync(await weights.path()),
-      fs.readFileSync(path.join(expected.directory, weightNames[0]!)),
+      fs.readFileSync(path.join(expected.directory, weightNames[0]!.slice(prefix.length))),
     );
   });
 

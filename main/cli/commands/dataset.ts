@@ -16,12 +16,24 @@ interface AddOptions {
   target?: string;
   features?: string;
   targets?: string;
-  task?: Task;
+  task?: string;
+}
+
+const TASKS: readonly Task[] = ['classification', 'regression'];
+
+/** Returns `--task` as a Task; raises `invalid` for any other word, such as `classify`. */
+function parseTask(task: string | undefined): Task | undefined {
+  if (task === undefined || (TASKS as readonly string[]).includes(task)) {
+    return task as Task | undefined;
+  }
+  throw new ScoutError('invalid', `--task '${task}' must be classification or regression`);
 }
 
 /** Builds a dataset source from the `dataset add` flags, with absolute paths. */
 export function sourceFromOptions(options: AddOptions): DatasetSource {
   const absolute = (file: string | undefined) => (file ? path.resolve(file) : undefined);
+  // Checked before the source kind, so a misspelt task is reported whatever the other flags are.
+  const task = parseTask(options.task);
 
   if (options.mnist) {
     return mnistSource();
@@ -42,7 +54,6 @@ export function sourceFromOptions(options: AddOptions): DatasetSource {
     };
   }
 
-  const task = options.task;
   if (options.csv) {
     if (!options.target || !task) {
       throw new ScoutError('invalid', 'a CSV dataset needs --target COLUMN and --task');
@@ -79,14 +90,20 @@ export function registerDatasetCommands(program: Command): void {
     .option('--test-images <file>', 'IDX image file of a held-out test set')
     .option('--test-labels <file>', 'IDX label file of a held-out test set')
     .option('--csv <file>', 'CSV file, with or without a header row')
-    .option('--target <column>', 'CSV target column: a header name, or a 0-based index')
+    .option(
+      '--target <column>',
+      'CSV target column: a header name, or #N for the 0-based index N (a plain N works ' +
+        'when no header name is N)',
+    )
     .option('--features <file>', 'NPY file of features, one row per example')
     .option('--targets <file>', 'NPY file of targets, one per row')
     .option('--task <task>', 'classification or regression (CSV and NPY)')
     .action((name: string, options: AddOptions, command: Command) => {
+      // The flags are checked first, so a mistake in them creates no database.
+      const source = sourceFromOptions(options);
       const context = openContext(command.optsWithGlobals<GlobalOptions>());
       try {
-        const record = context.service.datasets.add(name, sourceFromOptions(options));
+        const record = context.service.datasets.add(name, source);
         const test = record.testRows ? `, ${record.testRows} test rows` : '';
         const task =
           record.task === 'classification'
@@ -105,7 +122,7 @@ export function registerDatasetCommands(program: Command): void {
     .command('list')
     .description('list registered datasets')
     .action((_options: unknown, command: Command) => {
-      const context = openContext(command.optsWithGlobals<GlobalOptions>());
+      const context = openContext(command.optsWithGlobals<GlobalOptions>(), 'read');
       try {
         const rows = context.service.datasets
           .list()

@@ -27,7 +27,7 @@ interface DemoOptions {
   trainLimit: number;
   full?: boolean;
   epochs: number;
-  workers: number;
+  workers?: number;
   seed: number;
   topK: number;
   out: string;
@@ -66,7 +66,11 @@ export function registerDemoCommand(program: Command): void {
     .option('--train-limit <rows>', 'training rows used (a quick subset)', parseInteger, 10000)
     .option('--full', 'train on all 60000 training rows (slow on a CPU)')
     .option('--epochs <n>', 'epochs per trial', parseInteger, 3)
-    .option('--workers <n>', 'trials that train at once', parseInteger, 2)
+    .option(
+      '--workers <n>',
+      'trials that train at once (default: one per CPU core, or one per GPU)',
+      parseInteger,
+    )
     .option('--seed <n>', 'seed of the coarse study', parseInteger, 1)
     .option('--top-k <n>', 'refine around the best n coarse trials', parseInteger, 5)
     .option('--out <file>', 'where to write the best config', 'scout-demo-best.json')

@@ -1,26 +1,38 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
 import type { SearchSpace, SpaceIssue } from '../../../shared/space/types';
 import { DEFAULT_MAX_CONSECUTIVE_FAILURES, refinedSettings } from '../../../shared/defaults';
-import type { StudyRecord, StudySettings } from '../../../shared/study';
+import type { StudyRecord, StudySettings, TrialRecord } from '../../../shared/study';
 import type { StudyService } from '../../core/service';
 import { type CommandContext, type GlobalOptions, openContext, runInterruptible } from '../context';
+import { describeBudget, repeatsOf } from '../../../shared/configs';
 import {
   describeParam,
+  formatConfigLeaderboard,
   formatLeaderboard,
   formatNumber,
   formatRefinement,
   formatTable,
 } from '../format';
+import { describeWorkerCount, planWorkers } from '../../runner/workers';
 import { ProgressPrinter } from '../progress';
 import { type SettingFlags, parseInteger, parseNumber, resolveSettings } from '../settings';
 import { readStudyFile, writeStudyFile } from '../spaceFile';
+import { type ExportOptions, exportStudyFiles } from '../exportFiles';
 
 /** Adds the flags that override study settings to `command`. */
 export function addSettingFlags(command: Command): Command {
   return command
-    .option('--trials <n>', 'number of trials', parseInteger)
+    .option(
+      '--trials <n>',
+      'number of trials (configs, each trained --repeats times)',
+      parseInteger,
+    )
+    .option(
+      '--repeats <n>',
+      'trainings of each config, each with its own training seed; configs rank by mean (default 1)',
+      parseInteger,
+    )
     .option('--seed <n>', 'seed of the trials and of the validation split', parseInteger)
     .option('--epochs <n>', 'epochs per trial', parseInteger)
     .option(
@@ -73,6 +85,9 @@ export async function runWithProgress(
   study: StudyRecord,
 ): Promise<StudyRecord> {
   const started = Date.now();
+  console.log(
+    `workers: ${describeWorkerCount(planWorkers(context.backend, study.settings.workers))}`,
+  );
   const printer = new ProgressPrinter(study);
   const detach = printer.attach(context.service);
 
@@ -94,6 +109,7 @@ export async function runWithProgress(
     console.log(`note: ${finished.note}`);
   }
   console.log(`\n${formatLeaderboard(finished, trials)}\n`);
+  printConfigLeaderboard(finished, trials);
   printFailureSummary(finished);
   if (finished.failureSummary) {
     // A script must see that the study stopped short of its budget.
@@ -104,6 +120,22 @@ export async function runWithProgress(
     console.log(`resume it with: scout resume ${finished.id}`);
   }
   return finished;
+}
+
+/** Prints the configs ranked by mean objective, for a study that trains each config several times. */
+function printConfigLeaderboard(study: StudyRecord, trials: TrialRecord[]): void {
+  const repeats = repeatsOf(study.settings);
+  if (repeats === 1) {
+    return;
+  }
+  console.log(`configs by mean ${study.settings.objective.metric} over ${repeats} repeats:`);
+  console.log(`${formatConfigLeaderboard(study, trials)}\n`);
+}
+
+/** Describes the budget of a stored study: "25 configs x 3 repeats = 75 trainings". */
+function describeStudyBudget(study: StudyRecord): string {
+  const configs = Math.round(study.plannedTrials / repeatsOf(study.settings));
+  return describeBudget(study.settings, configs);
 }
 
 function describeFailureLimit(settings: StudySettings): string {
@@ -130,7 +162,7 @@ function printStudy(service: StudyService, study: StudyRecord): void {
   console.log(`study ${study.id} '${study.name}': ${study.stage}${parent}, ${study.status}`);
   console.log(
     `dataset ${study.datasetName}; objective ${settings.objective.direction} ` +
-      `${settings.objective.metric}; ${settings.strategy}, ${study.plannedTrials} trials, ` +
+      `${settings.objective.metric}; ${settings.strategy}, ${describeStudyBudget(study)}, ` +
       `seed ${settings.seed}, ${settings.epochs} epochs, patience ${settings.patience}, ` +
       `pause after ${describeFailureLimit(settings)}`,
   );
@@ -154,6 +186,10 @@ function printStudy(service: StudyService, study: StudyRecord): void {
   const summary = [...counts].map(([status, count]) => `${count} ${status}`).join(', ');
   console.log(`\ntrials: ${summary || 'none'}\n`);
   console.log(formatLeaderboard(study, trials));
+  if (repeatsOf(settings) > 1) {
+    console.log('');
+    printConfigLeaderboard(study, trials);
+  }
 
   const failed = trials.filter((trial) => trial.status === 'failed');
   for (const trial of failed) {
@@ -201,7 +237,8 @@ function proposeSpace(
     margin: options.margin,
   });
 
-  console.log(`refined region from the top ${proposal.top} trials of study ${parent.id}:`);
+  const ranked = proposal.basis === 'configs' ? 'configs by mean objective' : 'trials';
+  console.log(`refined region from the top ${proposal.top} ${ranked} of study ${parent.id}:`);
   console.log(formatRefinement(parent.space, proposal.space));
   printIssues('warning', proposal.warnings);
 
@@ -241,7 +278,7 @@ export async function refineStudy(
   });
   printIssues('warning', warnings);
   console.log(
-    `\ncreated refined study ${study.id} '${study.name}' with ${study.plannedTrials} trials`,
+    `\ncreated refined study ${study.id} '${study.name}' with ${describeStudyBudget(study)}`,
   );
 
   if (options.createOnly) {
@@ -279,7 +316,7 @@ export function registerStudyCommands(program: Command): void {
         settings,
       });
       printIssues('warning', warnings);
-      console.log(`created study ${study.id} '${study.name}' with ${study.plannedTrials} trials`);
+      console.log(`created study ${study.id} '${study.name}' with ${describeStudyBudget(study)}`);
       if (study.note) {
         console.log(`note: ${study.note}`);
       }
@@ -331,7 +368,7 @@ export function registerStudyCommands(program: Command): void {
     .command('list')
     .description('list studies')
     .action((_options: unknown, command: Command) => {
-      const context = openContext(command.optsWithGlobals<GlobalOptions>());
+      const context = openContext(command.optsWithGlobals<GlobalOptions>(), 'read');
       try {
         const rows = context.service
           .listStudies()
@@ -356,7 +393,7 @@ export function registerStudyCommands(program: Command): void {
     .command('show <study>')
     .description('show a study: settings, search space and leaderboard')
     .action((idOrName: string, _options: unknown, command: Command) => {
-      const context = openContext(command.optsWithGlobals<GlobalOptions>());
+      const context = openContext(command.optsWithGlobals<GlobalOptions>(), 'read');
       try {
         printStudy(context.service, context.service.getStudy(idOrName));
       } finally {
@@ -373,32 +410,17 @@ export function registerStudyCommands(program: Command): void {
         .default('json'),
     )
     .option('--out <file>', 'write to this file instead of standard output')
-    .option('--model <dir>', "also copy the best trial's trained model (TensorFlow.js) to <dir>")
-    .action(
-      (
-        idOrName: string,
-        options: { format: 'json' | 'yaml' | 'csv'; out?: string; model?: string },
-        command: Command,
-      ) => {
-        const context = openContext(command.optsWithGlobals<GlobalOptions>());
-        try {
-          const study = context.service.getStudy(idOrName);
-          const file = context.service.exportStudy(study.id, options.format);
-          if (options.out) {
-            fs.writeFileSync(options.out, file.content);
-            console.error(`wrote ${options.out}`);
-          } else {
-            process.stdout.write(file.content);
-          }
-
-          if (options.model) {
-            const model = context.service.exportModel(study.id);
-            fs.cpSync(model.directory, options.model, { recursive: true });
-            console.error(`copied the model of trial ${model.trial.number} to ${options.model}`);
-          }
-        } finally {
-          context.store.close();
-        }
-      },
-    );
+    .option(
+      '--model <dir>',
+      "also write the best trial's trained model (TensorFlow.js) into <dir>, a new or empty folder",
+    )
+    .option('--force', 'replace an existing --out file, and write into a --model folder with files')
+    .action((idOrName: string, options: ExportOptions, command: Command) => {
+      const context = openContext(command.optsWithGlobals<GlobalOptions>(), 'read');
+      try {
+        exportStudyFiles(context, idOrName, options);
+      } finally {
+        context.store.close();
+      }
+    });
 }

@@ -59,7 +59,8 @@ interface CsvRecord {
  *
  * Header rule: the first row is a header when one of its fields is neither a number nor a missing
  * value while the second row's field in the same column is a number. Without a header, the columns
- * are named by their 0-based index ("0", "1", ...). `target` is a column name or an index string.
+ * are named by their 0-based index ("0", "1", ...). `target` is a column name, or `#N` for the
+ * 0-based index N (see findTargetColumn).
  *
  * Rows are numbered as a spreadsheet shows them: 1-based, the header is row 1. Every feature must
  * be a number; a classification target may hold strings, which become class indices in sorted
@@ -271,14 +272,30 @@ function detectHeader(records: string[][]): boolean {
   );
 }
 
+/**
+ * Finds the target column: `#N` is the column at 0-based index N, anything else a header name,
+ * and a plain number N is index N when no header name is N. A plain number that names one column
+ * and is the index of another is rejected as ambiguous, with the `#N` form of each.
+ */
 function findTargetColumn(columnNames: string[], target: string, name: string): number {
-  const byName = columnNames.indexOf(target);
+  const indexForm = /^#(\d+)$/.exec(target);
+  if (indexForm !== null && Number(indexForm[1]) < columnNames.length) {
+    return Number(indexForm[1]);
+  }
+
+  const byName = indexForm === null ? columnNames.indexOf(target) : -1;
+  const byIndex = /^\d+$/.test(target) && Number(target) < columnNames.length ? Number(target) : -1;
+  if (byName !== -1 && byIndex !== -1 && byName !== byIndex) {
+    throw new DatasetError(
+      'ambiguous-column',
+      `${name}: target column '${clip(target)}' is ambiguous: it is the header name of the column at index ${byName} and the 0-based index of column '${clip(columnNames[byIndex])}'; give '#${byIndex}' for the column at index ${byIndex}, or '#${byName}' for the column named '${clip(target)}'`,
+    );
+  }
   if (byName !== -1) {
     return byName;
   }
-
-  if (/^\d+$/.test(target) && Number(target) < columnNames.length) {
-    return Number(target);
+  if (byIndex !== -1) {
+    return byIndex;
   }
 
   const listed = columnNames.slice(0, LISTED_COLUMNS).map((column) => `'${clip(column)}'`);
@@ -286,7 +303,7 @@ function findTargetColumn(columnNames: string[], target: string, name: string): 
   const available = more > 0 ? `${listed.join(', ')} and ${more} more` : listed.join(', ');
   throw new DatasetError(
     'missing-column',
-    `${name}: target column '${clip(target)}' not found; available columns: ${available} (or a 0-based index)`,
+    `${name}: target column '${clip(target)}' not found; available columns: ${available} (or #N for the 0-based index N, below ${columnNames.length})`,
   );
 }
 

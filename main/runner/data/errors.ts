@@ -30,6 +30,8 @@ export type DatasetErrorCode =
   | 'mismatch'
   /** The CSV target column does not exist. */
   | 'missing-column'
+  /** The CSV target is a header name of one column and the index of another. */
+  | 'ambiguous-column'
   /** A CSV value that must be a number is not one. */
   | 'non-numeric'
   /** A value is empty, NA or NaN. */

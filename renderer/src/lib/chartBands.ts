@@ -6,7 +6,7 @@
  */
 import type { Chart, Plugin } from 'chart.js';
 
-/** A shaded range of x values, with the label drawn at its top. */
+/** A shaded range of x values, with its label drawn above the chart area. */
 export interface XBand {
   /** Lower and upper x values, in data units; drawn clipped to the chart area. */
   from: number;
@@ -18,8 +18,19 @@ export interface XBand {
   stroke: string;
 }
 
-/** Height of a band's label row above the chart area's top edge, in CSS pixels. */
-const LABEL_OFFSET = 2;
+/** Height of one label row above the chart area, in CSS pixels. */
+export const BAND_LABEL_ROW = 14;
+
+/** Side of the colour swatch before each band label, in CSS pixels. */
+const SWATCH = 9;
+
+/**
+ * Returns the top padding a chart needs so that the labels of `count` bands
+ * fit above its chart area, in CSS pixels.
+ */
+export function bandLabelsPadding(count: number): number {
+  return count === 0 ? 4 : 6 + count * BAND_LABEL_ROW;
+}
 
 /**
  * Creates the plugin for one chart; pass it in that chart's `plugins` list.
@@ -72,11 +83,40 @@ function drawBands(chart: Chart, bands: XBand[]): void {
       chartArea.bottom - chartArea.top,
     );
     ctx.setLineDash([]);
+  });
+  ctx.restore();
+
+  drawLabels(chart, bands);
+}
+
+/**
+ * Draws the band labels in rows above the chart area, one row per band, so
+ * they never cover a point. Each label starts at its band's left edge, or at
+ * the chart area's left edge when the band starts outside it, and is moved
+ * left when it would run past the canvas.
+ */
+function drawLabels(chart: Chart, bands: XBand[]): void {
+  const xScale = chart.scales.x;
+  const { ctx, chartArea } = chart;
+  ctx.save();
+  ctx.font = '11px system-ui, sans-serif';
+  ctx.textBaseline = 'middle';
+
+  bands.forEach((band, index) => {
+    const rowMiddle = chartArea.top - 4 - (bands.length - index - 0.5) * BAND_LABEL_ROW;
+    const textWidth = ctx.measureText(band.label).width;
+    const bandLeft = Math.max(chartArea.left, xScale.getPixelForValue(band.from));
+    const x = Math.max(0, Math.min(bandLeft, chart.width - textWidth - SWATCH - 6));
+
+    ctx.fillStyle = band.fill;
+    ctx.strokeStyle = band.stroke;
+    ctx.lineWidth = 1;
+    ctx.setLineDash(index === 0 ? [2, 2] : []);
+    ctx.fillRect(x + 0.5, rowMiddle - SWATCH / 2, SWATCH, SWATCH);
+    ctx.strokeRect(x + 0.5, rowMiddle - SWATCH / 2, SWATCH, SWATCH);
+    ctx.setLineDash([]);
     ctx.fillStyle = band.stroke;
-    ctx.font = '11px system-ui, sans-serif';
-    ctx.textBaseline = 'top';
-    // Labels of nested bands are stacked so they do not overlap.
-    ctx.fillText(band.label, left + 4, chartArea.top + LABEL_OFFSET + index * 13);
+    ctx.fillText(band.label, x + SWATCH + 4, rowMiddle);
   });
 
   ctx.restore();

@@ -28,20 +28,57 @@ export function rampColor(t: number): string {
 }
 
 /**
- * Part of the ramp lines use: it stops short of the palest yellow, which is
- * hard to see on a light background.
+ * Parts of the ramp the lines use, from worst to best, per theme. The best
+ * lines get the end of the ramp that contrasts most with the background:
+ * the dark purple on a light theme and the yellow on a dark one. The worst
+ * lines stop short of the ramp's other end, which nearly vanishes there.
  */
-const LINE_RAMP_END = 0.9;
+const LINE_RAMP = { light: [0.85, 0], dark: [0.15, 1] } as const;
 
-/** Returns the line colour for quality `t` from 0 (worst) to 1 (best), as "r, g, b". */
-export function lineColour(t: number): string {
-  return rampColor(t * LINE_RAMP_END);
+/**
+ * Returns the line colour for quality `t` from 0 (worst) to 1 (best), as
+ * "r, g, b", on a dark background when `dark` is true.
+ */
+export function lineColour(t: number, dark = false): string {
+  const [worst, best] = dark ? LINE_RAMP.dark : LINE_RAMP.light;
+  const clamped = Number.isFinite(t) ? Math.min(1, Math.max(0, t)) : 0;
+  return rampColor(worst + (best - worst) * clamped);
 }
 
-/** CSS gradient of the line colours from worst to best, for the legend. */
-export const LINE_GRADIENT = `linear-gradient(to right, ${[0, 0.25, 0.5, 0.75, 1]
-  .map((t) => `rgb(${lineColour(t)})`)
-  .join(', ')})`;
+/** Returns the line colours from worst to best at `count` (at least 2) even steps, as CSS colours. */
+export function lineColourStops(dark: boolean, count = 5): string[] {
+  return Array.from(
+    { length: count },
+    (_, index) => `rgb(${lineColour(index / (count - 1), dark)})`,
+  );
+}
+
+/** Returns the CSS gradient of the line colours from worst to best, for the legend. */
+export function lineGradient(dark: boolean): string {
+  return `linear-gradient(to right, ${lineColourStops(dark).join(', ')})`;
+}
+
+/**
+ * Returns the WCAG contrast ratio (1 to 21) between two colours given as
+ * "r, g, b" or "#rrggbb".
+ */
+export function contrastRatio(first: string, second: string): number {
+  const high = Math.max(luminance(first), luminance(second));
+  const low = Math.min(luminance(first), luminance(second));
+  return (high + 0.05) / (low + 0.05);
+}
+
+function luminance(color: string): number {
+  const hex = /^#([0-9a-f]{6})$/i.exec(color.trim());
+  const channels = hex
+    ? [0, 8, 16].map((shift) => (parseInt(hex[1], 16) >> (16 - shift)) & 255)
+    : color.split(',').map((part) => Number(part.trim()));
+  const [r, g, b] = channels.map((channel) => {
+    const c = channel / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
 
 /**
  * Returns the line opacity for `count` drawn lines: nearly opaque for a few

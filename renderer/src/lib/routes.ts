@@ -1,7 +1,8 @@
 /**
  * Hash routes of the app: `#/studies`, `#/studies/12`, `#/studies/12/refine`,
- * `#/compare/3,5`, `#/datasets` and `#/new`. Hash routing needs no server support, so the
- * same build works from file:// in Electron and from `/` in web mode.
+ * `#/compare/3,5`, `#/datasets`, `#/new` and `#/experiments/2`. Hash routing
+ * needs no server support, so the same build works from file:// in Electron
+ * and from `/` in web mode.
  */
 
 /** A screen and its parameters. */
@@ -13,6 +14,8 @@ export type Route =
   | { name: 'compare'; ids: number[] }
   | { name: 'datasets' }
   | { name: 'new' }
+  /** The strategy experiment screen, showing experiment `id` (the newest when null). */
+  | { name: 'experiments'; id: number | null }
   | { name: 'not-found'; path: string };
 
 /** Parses a location hash such as "#/studies/12"; an empty hash is the studies list. */
@@ -46,6 +49,13 @@ export function parseRoute(hash: string): Route {
     }
   }
 
+  if (section === 'experiments' && parts.length <= 2) {
+    const id = idText === undefined ? null : parseId(idText);
+    if (idText === undefined || id !== null) {
+      return { name: 'experiments', id };
+    }
+  }
+
   if (parts.length === 1 && section === 'datasets') {
     return { name: 'datasets' };
   }
@@ -71,6 +81,8 @@ export function routeHash(route: Route): string {
       return '#/datasets';
     case 'new':
       return '#/new';
+    case 'experiments':
+      return route.id === null ? '#/experiments' : `#/experiments/${route.id}`;
     case 'not-found':
       return `#${route.path}`;
   }

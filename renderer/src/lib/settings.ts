@@ -5,6 +5,7 @@
  */
 import type { Direction } from '../../../shared/space/types';
 import type { ObjectiveMetric, StudySettings, Strategy } from '../../../shared/study';
+import { repeatsOf } from '../../../shared/configs';
 import { DEFAULT_MAX_CONSECUTIVE_FAILURES, defaultSettings } from '../../../shared/defaults';
 
 /**
@@ -26,6 +27,8 @@ export interface SettingsForm {
   trainLimit: number | null;
   /** Failed trials in a row that pause the study; 0 turns the check off. */
   maxConsecutiveFailures: number | null;
+  /** Trainings of each config, each with its own training seed. */
+  repeats: number | null;
 }
 
 /** A field of the settings form. */
@@ -43,6 +46,7 @@ const LIMITS = {
   seed: 2 ** 31 - 1,
   epochs: 10_000,
   workers: 64,
+  repeats: 20,
 };
 
 /** Grid points per continuous axis unless the user sets them. */
@@ -66,10 +70,11 @@ export function settingsFormFrom(settings: StudySettings): SettingsForm {
     seed: settings.seed,
     epochs: settings.epochs,
     patience: settings.patience,
-    workers: settings.workers,
+    workers: settings.workers ?? null,
     validationFraction: settings.validationFraction,
     trainLimit: settings.trainLimit ?? null,
     maxConsecutiveFailures: settings.maxConsecutiveFailures ?? DEFAULT_MAX_CONSECUTIVE_FAILURES,
+    repeats: repeatsOf(settings),
   };
 }
 
@@ -97,8 +102,11 @@ export function buildSettings(
   check('seed', integerIssue(form.seed, 'seed', 0, LIMITS.seed));
   check('epochs', integerIssue(form.epochs, 'epochs', 1, LIMITS.epochs));
   check('patience', integerIssue(form.patience, 'patience', 0));
-  check('workers', integerIssue(form.workers, 'workers', 1, LIMITS.workers));
+  if (form.workers !== null) {
+    check('workers', integerIssue(form.workers, 'workers', 1, LIMITS.workers));
+  }
   check('validationFraction', fractionIssue(form.validationFraction));
+  check('repeats', integerIssue(form.repeats, 'repeats', 1, LIMITS.repeats));
   if (form.trainLimit !== null) {
     check('trainLimit', integerIssue(form.trainLimit, 'training-row limit', 1));
   }
@@ -125,7 +133,6 @@ export function buildSettings(
     seed: form.seed as number,
     epochs: form.epochs as number,
     patience: form.patience as number,
-    workers: form.workers as number,
     validationFraction: form.validationFraction as number,
     maxConsecutiveFailures: form.maxConsecutiveFailures as number,
   };
@@ -135,12 +142,16 @@ export function buildSettings(
     form.timeLimitMinutes === null ? undefined : Math.round(form.timeLimitMinutes * 60),
   );
   setOptional(settings, 'trainLimit', form.trainLimit ?? undefined);
+  // An empty workers field lets the runner choose the count from the backend and the cores.
+  setOptional(settings, 'workers', form.workers ?? undefined);
+  // One training per config is the default, so it is left out as studies without repeats store it.
+  setOptional(settings, 'repeats', form.repeats === 1 ? undefined : (form.repeats as number));
 
   return { settings, issues };
 }
 
 /** Sets or deletes an optional field, so an emptied field does not keep `base`'s value. */
-function setOptional<K extends 'timeLimitSeconds' | 'trainLimit'>(
+function setOptional<K extends 'timeLimitSeconds' | 'trainLimit' | 'repeats' | 'workers'>(
   settings: StudySettings,
   key: K,
   value: number | undefined,

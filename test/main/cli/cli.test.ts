@@ -349,6 +349,7 @@ describe('scout studies', () => {
   it('Ctrl-C interrupts and resume finishes', async () => {
     // Three epochs on 1500 rows keep a trial running long enough to signal it.
     const args = ['run', studyFile, '--name', 'ctrl-c', '--trials', '4', '--epochs', '3'];
+    args.push('--workers', '1');
     const child = spawnCli(['--db', database, ...args, '--train-limit', '1500'], {
       detached: true,
     });
@@ -436,3 +437,85 @@ describe('scout studies', () => {
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+describe('scout repeats', () => {
+  const repeatsFile = path.join(temp.dir, 'repeats.yaml');
+  let runOutput: string;
+  let studyId: number;
+
+  before(async () => {
+    fs.writeFileSync(
+      repeatsFile,
+      [
+        'name: cli-repeats',
+        'dataset: iris',
+        'trials: 2',
+        'epochs: 2',
+        'seed: 3',
+        'hyperparameters:',
+        '  - { name: learning_rate, type: fixed, value: 0.01 }',
+        '  - { name: units, type: choice, values: [8, 16] }',
+        '',
+      ].join('\n'),
+    );
+    runOutput = succeeded(await scout('run', repeatsFile, '--repeats', '2'));
+    studyId = withStore((store) => store.studies.find('cli-repeats')!.id);
+  });
+
+  it('run trains each config twice', () => {
+    assert.match(
+      runOutput,
+      new RegExp(
+        `^created study ${studyId} 'cli-repeats' with 2 configs x 2 repeats = 4 trainings$`,
+        'm',
+      ),
+    );
+    assert.match(runOutput, /: 4 completed, 0 failed$/m);
+    assert.match(runOutput, /^configs by mean val_accuracy over 2 repeats:$/m);
+    const trials = withStore((store) => store.trials.listByStudy(studyId));
+    assert.deepEqual(
+      trials.map((trial) => [trial.config, trial.repeat]),
+      [
+        [1, 1],
+        [1, 2],
+        [2, 1],
+        [2, 2],
+      ],
+    );
+  });
+
+  it('show prints the config leaderboard', async () => {
+    const shown = succeeded(await scout('show', String(studyId)));
+
+    assert.match(shown, /; random, 2 configs x 2 repeats = 4 trainings, seed 3/);
+    assert.match(
+      shown,
+      /^rank\s+config\s+mean val_accuracy ± sd\s+n\s+min\s+max\s+failed\s+units$/m,
+    );
+    const rows = shown.split('\n').filter((line) => / 2\/2 /.test(line));
+    assert.equal(rows.length, 2);
+    for (const row of rows) {
+      assert.match(row, /^\d\s+\d\s+[\d.]+ ± [\d.e-]+\s+2\/2\s+/);
+    }
+  });
+
+  it('refine proposes from config means', async () => {
+    const output = succeeded(
+      await scout('refine', String(studyId), '--top-k', '1', '--create-only'),
+    );
+
+    assert.match(
+      output,
+      new RegExp(
+        `^refined region from the top 1 configs by mean objective of study ${studyId}:$`,
+        'm',
+      ),
+    );
+    assert.match(output, /with 1 config x 2 repeats = 2 trainings$/m);
+  });
+
+  it('rejects too many repeats', async () => {
+    const result = await scout('run', repeatsFile, '--repeats', '21', '--name', 'too-many');
+    failed(result, /repeats \(--repeats\): repeats must be from 1 to 20 trainings per config/);
+  });
+});

@@ -61,7 +61,7 @@ describe('scout faults', () => {
         '--trial-timeout',
         '0.5',
       ],
-      ...['--max-failures', '2', '--keep-models', '0'],
+      ...['--max-failures', '2', '--keep-models', '0', '--workers', '1'],
     );
     assert.equal(run.code, 1, run.stderr);
     assert.match(run.stdout, /study 1 'slow' paused in \d+ s: 0 completed, 2 failed/);

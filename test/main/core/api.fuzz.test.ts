@@ -12,7 +12,7 @@ import { sampleRandom } from '../../../shared/space/sample';
 import type { Hyperparameter, SearchSpace } from '../../../shared/space/types';
 import { validateSpace } from '../../../shared/space/validate';
 import type { StudyRecord } from '../../../shared/study';
-import { FIXTURES, makeTempDir, openService, type ServiceHandle } from './helpers';
+import { FIXTURES, makeTempDir, openCpuService, openService, type ServiceHandle } from './helpers';
 
 /** Random requests per run; each seed gives the same sequence. */
 const RANDOM_REQUESTS = 2000;
@@ -248,11 +248,7 @@ describe('API dispatcher fuzz', () => {
   const internal: string[] = [];
 
   before(() => {
-    handle = openService(path.join(temp.dir, 'scout.sqlite'), {
-      backend: 'cpu',
-      modelDirectory: path.join(temp.dir, 'models'),
-      workerEnv: { SCOUT_LOG_LEVEL: 'silent' },
-    });
+    handle = openCpuService(temp.dir);
     call = createApiHandler(handle.service);
 
     const irisPath = path.join(FIXTURES, 'iris.csv');

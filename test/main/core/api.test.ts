@@ -5,18 +5,21 @@ import type { ScoutEvent } from '../../../shared/api/contract';
 import type { DatasetRecord, StudyRecord, StudySettings } from '../../../shared/study';
 import { createApiHandler, toWireValue, type ApiHandler } from '../../../main/core/api';
 import { defaultSettings } from '../../../shared/defaults';
-import { FIXTURES, makeTempDir, openService, waitFor, type ServiceHandle } from './helpers';
+import {
+  FIXTURES,
+  makeTempDir,
+  openCpuService,
+  openService,
+  waitFor,
+  type ServiceHandle,
+} from './helpers';
 
 const temp = makeTempDir('scout-api-');
 let handle: ServiceHandle;
 let call: ApiHandler;
 
 before(() => {
-  handle = openService(path.join(temp.dir, 'scout.sqlite'), {
-    backend: 'cpu',
-    modelDirectory: path.join(temp.dir, 'models'),
-    workerEnv: { SCOUT_LOG_LEVEL: 'silent' },
-  });
+  handle = openCpuService(temp.dir);
   call = createApiHandler(handle.service);
 });
 
@@ -34,7 +37,14 @@ const IRIS_SOURCE = {
 } as const;
 
 function irisSettings(overrides: Partial<StudySettings> = {}): StudySettings {
-  return { ...defaultSettings('classification'), trials: 2, epochs: 2, patience: 0, ...overrides };
+  return {
+    ...defaultSettings('classification'),
+    trials: 2,
+    epochs: 2,
+    patience: 0,
+    workers: 1,
+    ...overrides,
+  };
 }
 
 /** Returns the value of a successful call, failing the test with the error otherwise. */

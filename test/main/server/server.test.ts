@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import WebSocket from 'ws';
+import { before, describe, it } from 'node:test';
 import type { Result, ScoutEvent } from '../../../shared/api/contract';
 import type { DatasetRecord, StudyRecord } from '../../../shared/study';
 import { defaultSettings } from '../../../shared/defaults';
@@ -12,85 +10,15 @@ import {
   HEADER_CONTENT_SECURITY_POLICY,
   MAX_BODY_BYTES,
   startServer,
-  type RunningServer,
 } from '../../../main/server';
-import {
-  FIXTURES,
-  REPO_ROOT,
-  makeTempDir,
-  openService,
-  waitFor,
-  type ServiceHandle,
-} from '../core/helpers';
+import { FIXTURES, REPO_ROOT, waitFor } from '../core/helpers';
+import { openSocket, rawRequest, useTestServer } from './helpers';
 
 const TOKEN = 'a'.repeat(64);
-const temp = makeTempDir('scout-server-');
-const staticDir = path.join(temp.dir, 'static');
-let handle: ServiceHandle;
-let server: RunningServer;
-
-before(async () => {
-  // A stand-in renderer build, with a file beside it that must never be served.
-  fs.mkdirSync(path.join(staticDir, 'assets'), { recursive: true });
-  fs.writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>Scout</title>\n');
-  fs.writeFileSync(path.join(staticDir, 'assets', 'app.js'), 'console.log("scout");\n');
-  fs.writeFileSync(path.join(temp.dir, 'package.json'), '{"secret": true}\n');
-
-  handle = openService(path.join(temp.dir, 'scout.sqlite'), {
-    backend: 'cpu',
-    workerEnv: { SCOUT_LOG_LEVEL: 'silent' },
-  });
-  server = await startServer({ service: handle.service, token: TOKEN, staticDir });
+const web = useTestServer('scout-server-', TOKEN, {
+  backend: 'cpu',
+  workerEnv: { SCOUT_LOG_LEVEL: 'silent' },
 });
-
-after(async () => {
-  await server.close();
-  await handle.service.close();
-  handle.store.close();
-  temp.remove();
-});
-
-interface RawResponse {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-/** Sends a request with `requestPath` exactly as written (fetch would normalise `..`). */
-function rawRequest(
-  requestPath: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string | Buffer[] } = {},
-): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      {
-        host: '127.0.0.1',
-        port: server.port,
-        path: requestPath,
-        method: options.method ?? 'GET',
-        headers: options.headers,
-      },
-      (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (body += chunk));
-        response.on('end', () =>
-          resolve({ status: response.statusCode!, headers: response.headers, body }),
-        );
-      },
-    );
-    request.on('error', reject);
-
-    if (Array.isArray(options.body)) {
-      for (const chunk of options.body) {
-        request.write(chunk);
-      }
-    } else if (options.body !== undefined) {
-      request.write(options.body);
-    }
-    request.end();
-  });
-}
 
 /** Calls a channel over HTTP with the token and returns the status and the envelope. */
 async function callHttp(
@@ -98,7 +26,7 @@ async function callHttp(
   body: unknown,
 ): Promise<{ status: number; result: Result<unknown> }> {
   const response = await fetch(
-    `http://127.0.0.1:${server.port}/api/call/${channel}?token=${TOKEN}`,
+    `http://127.0.0.1:${web.server.port}/api/call/${channel}?token=${TOKEN}`,
     {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
@@ -106,19 +34,6 @@ async function callHttp(
     },
   );
   return { status: response.status, result: (await response.json()) as Result<unknown> };
-}
-
-/** Opens the event socket at `query`; resolves once open, rejects with the HTTP status otherwise. */
-function openSocket(query: string, headers: Record<string, string> = {}): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(`ws://127.0.0.1:${server.port}/api/events${query}`, { headers });
-    socket.once('open', () => resolve(socket));
-    socket.once('unexpected-response', (_request, response) => {
-      reject(new Error(`HTTP ${response.statusCode}`));
-      socket.terminate();
-    });
-    socket.once('error', reject);
-  });
 }
 
 const IRIS_SOURCE = {
@@ -130,23 +45,23 @@ const IRIS_SOURCE = {
 
 describe('startServer', () => {
   it('prints a loopback URL with the token', () => {
-    assert.equal(server.url, `http://127.0.0.1:${server.port}/?token=${TOKEN}`);
-    assert.ok(server.port > 0);
+    assert.equal(web.server.url, `http://127.0.0.1:${web.server.port}/?token=${TOKEN}`);
+    assert.ok(web.server.port > 0);
   });
 
   it('creates a 64-digit token by default', async () => {
-    const other = await startServer({ service: handle.service, staticDir });
+    const other = await startServer({ service: web.handle.service, staticDir: web.staticDir });
     try {
       const token = new URL(other.url).searchParams.get('token');
       assert.match(token ?? '', /^[0-9a-f]{64}$/);
-      assert.notEqual(other.port, server.port);
+      assert.notEqual(other.port, web.server.port);
     } finally {
       await other.close();
     }
   });
 
   it('refuses connections after close', async () => {
-    const other = await startServer({ service: handle.service, staticDir });
+    const other = await startServer({ service: web.handle.service, staticDir: web.staticDir });
     await other.close();
 
     await assert.rejects(fetch(`http://127.0.0.1:${other.port}/`));
@@ -155,49 +70,60 @@ describe('startServer', () => {
 
 describe('API authorisation', () => {
   it('rejects a call without token', async () => {
-    const response = await rawRequest('/api/call/datasets.list', { method: 'POST', body: '{}' });
+    const response = await rawRequest(web.server.port, '/api/call/datasets.list', {
+      method: 'POST',
+      body: '{}',
+    });
 
     assert.equal(response.status, 401);
     assert.doesNotMatch(response.body, /"ok"/);
   });
 
   it('rejects a call with a wrong token', async () => {
-    const response = await rawRequest(`/api/call/datasets.list?token=${'b'.repeat(64)}`, {
-      method: 'POST',
-      body: '{}',
-    });
+    const response = await rawRequest(
+      web.server.port,
+      `/api/call/datasets.list?token=${'b'.repeat(64)}`,
+      {
+        method: 'POST',
+        body: '{}',
+      },
+    );
 
     assert.equal(response.status, 401);
   });
 
   it('rejects a token prefix', async () => {
-    const response = await rawRequest(`/api/call/datasets.list?token=${TOKEN.slice(0, 10)}`, {
-      method: 'POST',
-      body: '{}',
-    });
+    const response = await rawRequest(
+      web.server.port,
+      `/api/call/datasets.list?token=${TOKEN.slice(0, 10)}`,
+      {
+        method: 'POST',
+        body: '{}',
+      },
+    );
 
     assert.equal(response.status, 401);
   });
 
   it('rejects an unknown /api path without token', async () => {
-    const response = await rawRequest('/api/secrets');
+    const response = await rawRequest(web.server.port, '/api/secrets');
 
     assert.equal(response.status, 401);
   });
 
   it('rejects a call before running it', async () => {
-    const response = await rawRequest('/api/call/datasets.add', {
+    const response = await rawRequest(web.server.port, '/api/call/datasets.add', {
       method: 'POST',
       body: JSON.stringify({ name: 'sneaky', source: IRIS_SOURCE }),
     });
-    const datasets = handle.service.datasets.list().map((dataset) => dataset.name);
+    const datasets = web.handle.service.datasets.list().map((dataset) => dataset.name);
 
     assert.equal(response.status, 401);
     assert.ok(!datasets.includes('sneaky'));
   });
 
   it('accepts a bearer token header', async () => {
-    const response = await rawRequest('/api/call/datasets.list', {
+    const response = await rawRequest(web.server.port, '/api/call/datasets.list', {
       method: 'POST',
       headers: { Authorization: `Bearer ${TOKEN}` },
       body: '{}',
@@ -208,15 +134,15 @@ describe('API authorisation', () => {
   });
 
   it('rejects a socket upgrade without token', async () => {
-    await assert.rejects(openSocket(''), /HTTP 401/);
+    await assert.rejects(openSocket(web.server.port, ''), /HTTP 401/);
   });
 
   it('rejects a socket upgrade with a wrong token', async () => {
-    await assert.rejects(openSocket(`?token=${'c'.repeat(64)}`), /HTTP 401/);
+    await assert.rejects(openSocket(web.server.port, `?token=${'c'.repeat(64)}`), /HTTP 401/);
   });
 
   it('accepts a socket upgrade with a bearer header', async () => {
-    const socket = await openSocket('', { Authorization: `Bearer ${TOKEN}` });
+    const socket = await openSocket(web.server.port, '', { Authorization: `Bearer ${TOKEN}` });
     socket.close();
   });
 });
@@ -278,7 +204,7 @@ describe('API calls', () => {
   });
 
   it('rejects a body that is not JSON', async () => {
-    const response = await rawRequest(`/api/call/datasets.list?token=${TOKEN}`, {
+    const response = await rawRequest(web.server.port, `/api/call/datasets.list?token=${TOKEN}`, {
       method: 'POST',
       body: '{not json',
     });
@@ -289,7 +215,7 @@ describe('API calls', () => {
   });
 
   it('rejects a GET call', async () => {
-    const response = await rawRequest(`/api/call/datasets.list?token=${TOKEN}`);
+    const response = await rawRequest(web.server.port, `/api/call/datasets.list?token=${TOKEN}`);
 
     assert.equal(response.status, 405);
     assert.equal(response.headers.allow, 'POST');
@@ -306,7 +232,7 @@ describe('API calls', () => {
 
   it('rejects a chunked body over 1 MiB', async () => {
     const chunk = Buffer.alloc(600 * 1024, 0x20);
-    const response = await rawRequest(`/api/call/datasets.list?token=${TOKEN}`, {
+    const response = await rawRequest(web.server.port, `/api/call/datasets.list?token=${TOKEN}`, {
       method: 'POST',
       headers: { 'Transfer-Encoding': 'chunked' },
       body: [chunk, chunk],
@@ -317,7 +243,7 @@ describe('API calls', () => {
 
   it('accepts a body just under 1 MiB', async () => {
     const padding = ' '.repeat(MAX_BODY_BYTES - 10);
-    const response = await rawRequest(`/api/call/datasets.list?token=${TOKEN}`, {
+    const response = await rawRequest(web.server.port, `/api/call/datasets.list?token=${TOKEN}`, {
       method: 'POST',
       body: `{}${padding}`,
     });
@@ -326,7 +252,7 @@ describe('API calls', () => {
   });
 
   it('streams events while a study runs', async () => {
-    const socket = await openSocket(`?token=${TOKEN}`);
+    const socket = await openSocket(web.server.port, `?token=${TOKEN}`);
     const events: ScoutEvent[] = [];
     socket.on('message', (data) => events.push(JSON.parse(String(data)) as ScoutEvent));
 
@@ -371,7 +297,7 @@ describe('API calls', () => {
 
 describe('static files', () => {
   it('serves index.html at / with the CSP header', async () => {
-    const response = await rawRequest(`/?token=${TOKEN}`);
+    const response = await rawRequest(web.server.port, `/?token=${TOKEN}`);
 
     assert.equal(response.status, 200);
     assert.equal(response.headers['content-type'], 'text/html; charset=utf-8');
@@ -381,7 +307,7 @@ describe('static files', () => {
   });
 
   it('serves a script with its content type', async () => {
-    const response = await rawRequest(`/assets/app.js?token=${TOKEN}`);
+    const response = await rawRequest(web.server.port, `/assets/app.js?token=${TOKEN}`);
 
     assert.equal(response.status, 200);
     assert.equal(response.headers['content-type'], 'text/javascript; charset=utf-8');
@@ -397,13 +323,16 @@ describe('static files', () => {
   });
 
   it('returns 404 for a missing file', async () => {
-    const response = await rawRequest(`/assets/missing.js?token=${TOKEN}`);
+    const response = await rawRequest(web.server.port, `/assets/missing.js?token=${TOKEN}`);
 
     assert.equal(response.status, 404);
   });
 
   it('rejects a POST to a static path', async () => {
-    const response = await rawRequest(`/index.html?token=${TOKEN}`, { method: 'POST', body: 'x' });
+    const response = await rawRequest(web.server.port, `/index.html?token=${TOKEN}`, {
+      method: 'POST',
+      body: 'x',
+    });
 
     assert.equal(response.status, 405);
   });
@@ -416,7 +345,7 @@ describe('static files', () => {
     '/assets/../../package.json',
   ]) {
     it(`rejects traversal ${attempt}`, async () => {
-      const response = await rawRequest(`${attempt}?token=${TOKEN}`);
+      const response = await rawRequest(web.server.port, `${attempt}?token=${TOKEN}`);
 
       assert.equal(response.status, 403);
       assert.doesNotMatch(response.body, /secret/);
@@ -424,21 +353,21 @@ describe('static files', () => {
   }
 
   it('rejects a NUL byte in the path', async () => {
-    const response = await rawRequest(`/index.html%00.js?token=${TOKEN}`);
+    const response = await rawRequest(web.server.port, `/index.html%00.js?token=${TOKEN}`);
 
     assert.equal(response.status, 400);
   });
 
   it('rejects a symbolic link out of the root', async (context) => {
-    const link = path.join(staticDir, 'linked.json');
+    const link = path.join(web.staticDir, 'linked.json');
     try {
-      fs.symlinkSync(path.join(temp.dir, 'package.json'), link);
+      fs.symlinkSync(path.join(web.dir, 'package.json'), link);
     } catch {
       context.skip('symbolic links are not allowed here');
       return;
     }
 
-    const response = await rawRequest(`/linked.json?token=${TOKEN}`);
+    const response = await rawRequest(web.server.port, `/linked.json?token=${TOKEN}`);
 
     assert.equal(response.status, 403);
     assert.doesNotMatch(response.body, /secret/);

@@ -5,7 +5,8 @@ import { after, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { Store, StoreError, WAL_SIZE_LIMIT, listBackups } from '../../../main/store';
 import { MIGRATIONS } from '../../../main/store/migrations';
-import { FIXTURES, SMALL_SPACE, deadPid, makeTempDir, quickSettings } from '../core/helpers';
+import { deadPid, makeTempDir } from '../core/helpers';
+import { insertIris, insertStudy } from './fixtures';
 
 const temp = makeTempDir('scout-store-faults-');
 after(() => temp.remove());
@@ -19,40 +20,8 @@ function newFile(): string {
 
 /** Fills `store` with the iris dataset and a study of `trials` queued trials; returns the study id. */
 function fill(store: Store, trials = 3): number {
-  const dataset = store.datasets.insert({
-    name: `iris-${trials}`,
-    source: {
-      format: 'csv',
-      path: path.join(FIXTURES, 'iris.csv'),
-      target: 'species',
-      task: 'classification',
-    },
-    task: 'classification',
-    rows: 150,
-    features: 4,
-    classes: 3,
-    testRows: null,
-    contentHash: 'hash',
-  });
-  const studyId = store.studies.insert({
-    name: `study-${trials}`,
-    datasetId: dataset.id,
-    parentId: null,
-    stage: 'coarse',
-    template: 'mlp',
-    space: SMALL_SPACE,
-    settings: quickSettings({ trials }),
-    plannedTrials: trials,
-    note: null,
-  });
-  store.trials.insertQueued(
-    studyId,
-    Array.from({ length: trials }, (_, index) => ({
-      values: { learning_rate: 0.001 * (index + 1), units: 16, activation: 'relu' },
-      seed: 100 + index,
-    })),
-  );
-  return studyId;
+  const dataset = insertIris(store, `iris-${trials}`);
+  return insertStudy(store, dataset.id, trials);
 }
 
 function walSize(file: string): number {
@@ -83,7 +52,29 @@ describe('migration backup', () => {
       MIGRATIONS[0].up(old);
       old.pragma('user_version = 1');
     })();
-    fill(new Store(old, file));
+    // Rows written with the version 1 columns, because today's store writes columns added later.
+    const now = new Date().toISOString();
+    old
+      .prepare(
+        `INSERT INTO datasets (name, source, task, rows, features, classes, content_hash, created_at)
+         VALUES ('iris', '{}', 'classification', 150, 4, 3, 'x', ?)`,
+      )
+      .run(now);
+    old
+      .prepare(
+        `INSERT INTO studies (name, dataset_id, stage, template, space, settings, status,
+           planned_trials, created_at)
+         VALUES ('old', 1, 'coarse', 'mlp', '[]', '{}', 'created', 3, ?)`,
+      )
+      .run(now);
+    for (const number of [1, 2, 3]) {
+      old
+        .prepare(
+          `INSERT INTO trials (study_id, number, params, seed, status)
+           VALUES (1, ?, '{}', ?, 'queued')`,
+        )
+        .run(number, 100 + number);
+    }
     old.close();
 
     const store = Store.open(file);

@@ -4,12 +4,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
-import { describeDataset, hashDatasetFiles } from '../../../main/runner/data';
 import { Store, StoreError } from '../../../main/store';
 import { migrate, openDatabase } from '../../../main/store/database';
 import { LATEST_VERSION, MIGRATIONS } from '../../../main/store/migrations';
-import type { DatasetSource } from '../../../shared/dataset';
-import { FIXTURES, SMALL_SPACE, deadPid, makeTempDir, quickSettings } from '../core/helpers';
+import { SMALL_SPACE, deadPid, makeTempDir } from '../core/helpers';
+import { insertIris, insertStudy } from './fixtures';
 
 const temp = makeTempDir('scout-store-');
 after(() => temp.remove());
@@ -20,51 +19,6 @@ let fileCount = 0;
 function newFile(): string {
   fileCount += 1;
   return path.join(temp.dir, `store-${fileCount}.sqlite`);
-}
-
-const IRIS: DatasetSource = {
-  format: 'csv',
-  path: path.join(FIXTURES, 'iris.csv'),
-  target: 'species',
-  task: 'classification',
-};
-
-/** Registers the iris fixture in `store` with its real summary and hash. */
-function insertIris(store: Store, name = 'iris') {
-  const description = describeDataset(IRIS);
-  return store.datasets.insert({
-    name,
-    source: IRIS,
-    task: description.task,
-    rows: description.rows,
-    features: description.features,
-    classes: description.classes,
-    testRows: null,
-    contentHash: hashDatasetFiles(IRIS),
-  });
-}
-
-/** Inserts a coarse study of `trials` queued trials over the iris dataset; returns its id. */
-function insertStudy(store: Store, datasetId: number, trials = 3, parentId: number | null = null) {
-  const studyId = store.studies.insert({
-    name: `study-${trials}`,
-    datasetId,
-    parentId,
-    stage: parentId === null ? 'coarse' : 'refined',
-    template: 'mlp',
-    space: SMALL_SPACE,
-    settings: quickSettings({ trials }),
-    plannedTrials: trials,
-    note: null,
-  });
-  store.trials.insertQueued(
-    studyId,
-    Array.from({ length: trials }, (_, index) => ({
-      values: { learning_rate: 0.001 * (index + 1), units: 16, activation: 'relu' },
-      seed: 100 + index,
-    })),
-  );
-  return studyId;
 }
 
 function countRows(db: Database, table: string): number {
@@ -86,6 +40,26 @@ function migrateTo(db: Database, version: number): void {
       db.pragma(`user_version = ${migration.version}`);
     })();
   }
+}
+
+/**
+ * Inserts dataset 1 and its coarse study 1 with the version 1 columns, as an
+ * older Scout wrote them. `runnerPid` is the process that ran the study.
+ */
+function seedOldStudy(
+  db: Database,
+  study: { status: string; plannedTrials: number; runnerPid?: number },
+): void {
+  const now = new Date().toISOString();
+  db.prepare(
+    `INSERT INTO datasets (name, source, task, rows, features, classes, content_hash, created_at)
+     VALUES ('iris', '{}', 'classification', 150, 4, 3, 'x', ?)`,
+  ).run(now);
+  db.prepare(
+    `INSERT INTO studies (name, dataset_id, stage, template, space, settings, status,
+       planned_trials, runner_pid, created_at)
+     VALUES ('old', 1, 'coarse', 'mlp', '[]', '{}', ?, ?, ?, ?)`,
+  ).run(study.status, study.plannedTrials, study.runnerPid ?? null, now);
 }
 
 /**
@@ -123,16 +97,7 @@ const MIGRATION_CASES: MigrationCase[] = [
     version: 2,
     // A version 1 file holds a study that a run held when its process died.
     seed: (db) => {
-      const now = new Date().toISOString();
-      db.prepare(
-        `INSERT INTO datasets (name, source, task, rows, features, classes, content_hash, created_at)
-         VALUES ('iris', '{}', 'classification', 150, 4, 3, 'x', ?)`,
-      ).run(now);
-      db.prepare(
-        `INSERT INTO studies (name, dataset_id, stage, template, space, settings, status,
-           planned_trials, runner_pid, created_at)
-         VALUES ('old', 1, 'coarse', 'mlp', '[]', '{}', 'running', 2, 4242, ?)`,
-      ).run(now);
+      seedOldStudy(db, { status: 'running', plannedTrials: 2, runnerPid: 4242 });
       db.prepare(
         `INSERT INTO trials (study_id, number, params, seed, status) VALUES (1, 1, '{}', 7, 'running')`,
       ).run();
@@ -154,16 +119,7 @@ const MIGRATION_CASES: MigrationCase[] = [
     version: 3,
     // A version 2 file's trials keep their rows; only the index changes.
     seed: (db) => {
-      const now = new Date().toISOString();
-      db.prepare(
-        `INSERT INTO datasets (name, source, task, rows, features, classes, content_hash, created_at)
-         VALUES ('iris', '{}', 'classification', 150, 4, 3, 'x', ?)`,
-      ).run(now);
-      db.prepare(
-        `INSERT INTO studies (name, dataset_id, stage, template, space, settings, status,
-           planned_trials, created_at)
-         VALUES ('old', 1, 'coarse', 'mlp', '[]', '{}', 'completed', 1, ?)`,
-      ).run(now);
+      seedOldStudy(db, { status: 'completed', plannedTrials: 1 });
       db.prepare(
         `INSERT INTO trials (study_id, number, params, seed, status, objective)
          VALUES (1, 1, '{}', 7, 'completed', 0.9)`,
@@ -180,6 +136,37 @@ const MIGRATION_CASES: MigrationCase[] = [
       assert.equal(countRows(db, 'trials'), 1);
     },
   },
+  {
+    version: 4,
+    // A version 3 file trained each config once: every trial becomes its own config, repeat 1.
+    seed: (db) => {
+      seedOldStudy(db, { status: 'completed', plannedTrials: 3 });
+      const insert = db.prepare(
+        `INSERT INTO trials (study_id, number, params, seed, status, objective)
+         VALUES (1, ?, '{}', ?, 'completed', ?)`,
+      );
+      insert.run(1, 7, 0.9);
+      insert.run(2, 8, 0.8);
+      insert.run(3, 9, 0.7);
+    },
+    check: (db) => {
+      const rows = db
+        .prepare('SELECT number, config, repeat, seed FROM trials ORDER BY number')
+        .all() as { number: number; config: number; repeat: number; seed: number }[];
+      assert.deepEqual(
+        rows.map((row) => [row.number, row.config, row.repeat]),
+        [
+          [1, 1, 1],
+          [2, 2, 1],
+          [3, 3, 1],
+        ],
+      );
+      assert.deepEqual(
+        rows.map((row) => row.seed),
+        [7, 8, 9],
+      );
+    },
+  },
 ];
 
 describe('migrations', () => {
@@ -187,7 +174,7 @@ describe('migrations', () => {
     const store = Store.open(newFile());
     try {
       assert.equal(store.db.pragma('user_version', { simple: true }), LATEST_VERSION);
-      assert.equal(LATEST_VERSION, 3);
+      assert.equal(LATEST_VERSION, 4);
       assert.deepEqual(tableNames(store.db), ['datasets', 'studies', 'trial_epochs', 'trials']);
     } finally {
       store.close();
@@ -359,6 +346,29 @@ describe('TrialTable', () => {
     assert.deepEqual(trials[1].values, { learning_rate: 0.002, units: 16, activation: 'relu' });
     assert.equal(trials[1].seed, 101);
     assert.equal(store.trials.listQueued(studyId).length, 3);
+  });
+
+  it('insertQueued stores config and repeat', () => {
+    const studyId = insertStudy(store, datasetId, 0);
+    store.trials.insertQueued(studyId, [
+      { values: { units: 16 }, seed: 5, config: 1, repeat: 1 },
+      { values: { units: 16 }, seed: 6, config: 1, repeat: 2 },
+      { values: { units: 32 }, seed: 7, config: 2, repeat: 1 },
+      { values: { units: 32 }, seed: 8 },
+    ]);
+    const trials = store.trials.listByStudy(studyId);
+
+    assert.deepEqual(
+      trials.map((trial) => [trial.number, trial.config, trial.repeat, trial.seed]),
+      [
+        [1, 1, 1, 5],
+        [2, 1, 2, 6],
+        [3, 2, 1, 7],
+        [4, 4, 1, 8],
+      ],
+    );
+    assert.deepEqual(store.trials.get(trials[1].id)?.config, 1);
+    assert.deepEqual(store.trials.get(trials[1].id)?.repeat, 2);
   });
 
   it('markRunning clears earlier epochs', () => {

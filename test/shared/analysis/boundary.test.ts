@@ -41,7 +41,8 @@ describe('findBoundaryWarnings', () => {
       /^hyperparameter 'units': the best trial \(#3, 4\) sits on its min and 2 of the top 5 trials lie near min 4; .* widen min to 1 or beyond$/,
     );
     assert.equal(dropout.suggested, null);
-    assert.match(dropout.message, /widen the range below 0 if the hyperparameter allows it/);
+    assert.match(dropout.message, /\(#3, 0\.01217\)/);
+    assert.match(dropout.message, /0 is as far as the model's 'dropout' goes/);
   });
 
   it('checks a refined study against its own bounds', () => {
@@ -73,7 +74,7 @@ describe('findBoundaryWarnings', () => {
 
 describe('suggestBound', () => {
   const lr: FloatParam = { name: 'lr', type: 'float', min: 1e-4, max: 1e-2, scale: 'log' };
-  const units: IntParam = { name: 'units', type: 'int', min: 10, max: 50 };
+  const count: IntParam = { name: 'count', type: 'int', min: 10, max: 50 };
 
   it('widens a log range by half its decades', () => {
     assert.equal(suggestBound(lr, 'max'), 0.1);
@@ -81,15 +82,52 @@ describe('suggestBound', () => {
   });
 
   it('widens a linear range by half its span', () => {
-    assert.equal(suggestBound(units, 'max'), 70);
-    assert.equal(suggestBound(units, 'min'), 0);
+    assert.equal(suggestBound(count, 'max'), 70);
+    assert.equal(suggestBound(count, 'min'), 0);
   });
 
   it('keeps a positive linear min at 0 or above', () => {
-    const dropout: FloatParam = { name: 'dropout', type: 'float', min: 0.1, max: 0.9 };
+    const rate: FloatParam = { name: 'rate', type: 'float', min: 0.1, max: 0.9 };
 
-    assert.equal(suggestBound(dropout, 'min'), 0);
-    assert.equal(suggestBound(dropout, 'max'), 1.3);
+    assert.equal(suggestBound(rate, 'min'), 0);
+    assert.equal(suggestBound(rate, 'max'), 1.3);
+  });
+
+  it('stays inside the MLP knob limits', () => {
+    const dropout: FloatParam = { name: 'dropout', type: 'float', min: 0.1, max: 0.6 };
+    const units: IntParam = { name: 'units', type: 'int', min: 10, max: 50 };
+
+    // The dropout knob accepts 0 to 0.9, and a layer needs at least 1 unit.
+    assert.equal(suggestBound(dropout, 'max'), 0.85);
+    assert.equal(suggestBound({ ...dropout, max: 0.8 }, 'max'), 0.9);
+    assert.equal(suggestBound({ ...dropout, max: 0.9 }, 'max'), null);
+    assert.equal(suggestBound(units, 'min'), 1);
+  });
+
+  it('keeps a stepped grid', () => {
+    const units: IntParam = {
+      name: 'units',
+      type: 'int',
+      min: 32,
+      max: 512,
+      step: 2,
+      scale: 'log',
+    };
+    const rate: FloatParam = { name: 'rate', type: 'float', min: 0.15, max: 0.55, step: 0.1 };
+
+    // Half the decades above 512 is 2048, which the doubling grid from 32 reaches.
+    assert.equal(suggestBound({ ...units, max: 500 }, 'max'), 2048);
+    assert.equal(suggestBound(units, 'min'), 8);
+    assert.equal(suggestBound(rate, 'max'), 0.75);
+    assert.equal(suggestBound(rate, 'min'), 0.05);
+    assert.equal(suggestBound({ ...rate, min: 0.05 }, 'min'), null);
+  });
+
+  it('never suggests an exclusive limit', () => {
+    const learningRate: FloatParam = { name: 'learning_rate', type: 'float', min: 0.01, max: 0.1 };
+
+    // Half the span below 0.01 is -0.035, and a learning rate must stay above 0.
+    assert.equal(suggestBound(learningRate, 'min'), null);
   });
 });
 

@@ -6,6 +6,7 @@ import {
   pythonIdentifier,
   pythonLiteral,
   pythonString,
+  templateDefaults,
 } from '../../../shared/analysis/snippets';
 import { loadLineage, trialNumber } from './lineage';
 
@@ -79,6 +80,10 @@ describe('bestConfigSnippets', () => {
     assert.ok(snippets.kerasTuner.includes('    units = hp.Fixed("units", 4)'));
     assert.ok(snippets.kerasTuner.includes('    activation = hp.Fixed("activation", "tanh")'));
     assert.ok(snippets.kerasTuner.includes('    optimizer = hp.Fixed("optimizer", "sgd")'));
+    // Knobs the space leaves out keep the values the trial trained with.
+    assert.ok(snippets.kerasTuner.includes('    layers_value = hp.Fixed("layers", 2)'));
+    assert.ok(snippets.kerasTuner.includes('    batch_size = hp.Fixed("batch_size", 64)'));
+    assert.ok(snippets.kerasTuner.includes('    epochs = hp.Fixed("epochs", 4)'));
     assert.ok(
       snippets.kerasTuner.includes(
         'objective = keras_tuner.Objective("val_accuracy", direction="max")',
@@ -98,6 +103,8 @@ describe('bestConfigSnippets', () => {
     assert.match(snippets.optuna, /^study.enqueue_trial\($/m);
     assert.ok(snippets.optuna.includes('        "units": 4,'));
     assert.ok(snippets.optuna.includes('        "optimizer": "sgd",'));
+    assert.match(snippets.optuna, /^fixed_params = \($/m);
+    assert.ok(snippets.optuna.includes('        "batch_size": 64,'));
   });
 
   it(
@@ -108,12 +115,15 @@ describe('bestConfigSnippets', () => {
       const best = trialNumber(coarse, 3);
       const { kerasTuner, optuna } = bestConfigSnippets(coarse.study, coarse.trials);
 
-      // The Optuna dictionary, evaluated by Python, prints back as JSON with the same values.
-      const dictionary = optuna.slice(optuna.indexOf('{'), optuna.lastIndexOf('}') + 1);
-      const printed = runPython(
-        `import ast, json\nprint(json.dumps(ast.literal_eval('''${dictionary}''')))`,
-      );
-      assert.deepEqual(JSON.parse(printed), best.values);
+      // The Optuna dictionaries, evaluated by Python, print back as JSON with the same values.
+      const readBack = (dictionary: string): unknown =>
+        JSON.parse(
+          runPython(`import ast, json\nprint(json.dumps(ast.literal_eval('''${dictionary}''')))`),
+        );
+      const queued = optuna.slice(optuna.indexOf('{'), optuna.indexOf('}') + 1);
+      const fixed = optuna.slice(optuna.lastIndexOf('{'), optuna.lastIndexOf('}') + 1);
+      assert.deepEqual(readBack(queued), best.values);
+      assert.deepEqual(readBack(fixed), templateDefaults(coarse.study, best.values));
 
       // The Keras Tuner function compiles (keras_tuner itself need not be installed).
       runPython(`import ast\nast.parse(${pythonString(kerasTuner)})`);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { compareStudies } from '../../../../shared/analysis/compare';
 import type { StudyData } from '../../../../shared/analysis/types';
 import { defaultSettings } from '../../../../shared/defaults';
-import type { StudyRecord, TrialRecord } from '../../../../shared/study';
+import type { TrialRecord } from '../../../../shared/study';
 import {
   bestByTimeSeries,
   bestByTrialSeries,
@@ -11,31 +11,7 @@ import {
   sortedObjectiveSeries,
   timeUnitOf,
 } from '../../../../renderer/src/lib/compare';
-
-function study(id: number, overrides: Partial<StudyRecord> = {}): StudyRecord {
-  return {
-    id,
-    name: `study ${id}`,
-    datasetId: 1,
-    datasetName: 'mnist',
-    parentId: null,
-    stage: 'coarse',
-    template: 'mlp',
-    space: [{ name: 'units', type: 'int', min: 16, max: 64 }],
-    settings: defaultSettings('classification'),
-    status: 'completed',
-    plannedTrials: 3,
-    note: null,
-    createdAt: '2026-01-01T00:00:00.000Z',
-    startedAt: null,
-    finishedAt: null,
-    completedTrials: 3,
-    failedTrials: 0,
-    bestObjective: null,
-    backends: 'cpu',
-    ...overrides,
-  };
-}
+import { completedTrial, studyRecord } from './records';
 
 /** Returns a completed trial that started `start` s and ended `end` s after midnight. */
 function trial(
@@ -47,35 +23,24 @@ function trial(
 ): TrialRecord {
   const at = (seconds: number): string =>
     new Date(Date.UTC(2026, 0, 1, 0, 0, seconds)).toISOString();
-  return {
-    id: studyId * 100 + number,
-    studyId,
-    number,
+  return completedTrial(studyId, number, objective, {
     values: { units: 16 + number },
-    seed: number,
-    status: 'completed',
-    objective,
-    bestEpoch: 1,
-    epochsRun: 1,
-    metrics: { val_accuracy: objective },
-    backend: 'cpu',
-    error: null,
     durationMs: (end - start) * 1000,
     startedAt: at(start),
     finishedAt: at(end),
-  };
+  });
 }
 
 describe('incompatibility', () => {
-  const reference = study(1);
+  const reference = studyRecord(1);
 
   it('accepts the same dataset and objective', () => {
-    assert.equal(incompatibility(study(2), reference), null);
-    assert.equal(incompatibility(study(2), undefined), null);
+    assert.equal(incompatibility(studyRecord(2), reference), null);
+    assert.equal(incompatibility(studyRecord(2), undefined), null);
   });
 
   it('names another dataset', () => {
-    const other = study(2, { datasetId: 2, datasetName: 'iris' });
+    const other = studyRecord(2, { datasetId: 2, datasetName: 'iris' });
 
     assert.equal(incompatibility(other, reference), 'dataset iris, not mnist');
   });
@@ -87,7 +52,7 @@ describe('incompatibility', () => {
     };
 
     assert.equal(
-      incompatibility(study(2, { settings }), reference),
+      incompatibility(studyRecord(2, { settings }), reference),
       'objective minimize val_loss, not maximize val_accuracy',
     );
   });
@@ -95,13 +60,13 @@ describe('incompatibility', () => {
 
 describe('comparison series', () => {
   const first: StudyData = {
-    study: study(1),
+    study: studyRecord(1),
     trials: [trial(1, 1, 0.5, 0, 60), trial(1, 2, 0.7, 60, 120), trial(1, 3, 0.6, 120, 180)],
     parent: null,
     children: [],
   };
   const second: StudyData = {
-    study: study(2),
+    study: studyRecord(2),
     trials: [trial(2, 1, 0.8, 0, 30), trial(2, 2, 0.75, 30, 90)],
     parent: null,
     children: [],

@@ -5,8 +5,10 @@ import type { ParallelAxis } from '../../../../shared/analysis/types';
 import {
   categoriesInRange,
   categoryPosition,
+  contrastRatio,
   lineAlpha,
   lineColour,
+  lineColourStops,
   rampColor,
   valueAtPosition,
 } from '../../../../renderer/src/lib/parallelView';
@@ -87,10 +89,55 @@ describe('rampColor', () => {
     assert.equal(rampColor(2), rampColor(1));
     assert.equal(rampColor(Number.NaN), rampColor(0));
   });
+});
 
-  it('stops lines short of pale yellow', () => {
-    assert.notEqual(lineColour(1), rampColor(1));
-    assert.equal(lineColour(0), rampColor(0));
+/** Page surface colours of the light and the dark theme (renderer/src/app.css). */
+const LIGHT_SURFACE = '#ffffff';
+const DARK_SURFACE = '#1d2025';
+
+describe('lineColour', () => {
+  it('ends in dark purple on light', () => {
+    assert.equal(lineColour(1), rampColor(0));
+    assert.notEqual(lineColour(0), rampColor(1));
+  });
+
+  it('ends in yellow on dark', () => {
+    assert.equal(lineColour(1, true), rampColor(1));
+    assert.notEqual(lineColour(0, true), rampColor(0));
+  });
+
+  it('best contrasts strongly on light', () => {
+    assert.ok(contrastRatio(lineColour(1), LIGHT_SURFACE) >= 7, lineColour(1));
+    assert.ok(
+      contrastRatio(lineColour(1), LIGHT_SURFACE) > contrastRatio(lineColour(0), LIGHT_SURFACE),
+    );
+  });
+
+  it('best contrasts strongly on dark', () => {
+    assert.ok(contrastRatio(lineColour(1, true), DARK_SURFACE) >= 7, lineColour(1, true));
+    assert.ok(
+      contrastRatio(lineColour(1, true), DARK_SURFACE) >
+        contrastRatio(lineColour(0, true), DARK_SURFACE),
+    );
+  });
+
+  it('clamps and survives NaN', () => {
+    assert.equal(lineColour(2), lineColour(1));
+    assert.equal(lineColour(Number.NaN), lineColour(0));
+  });
+
+  it('lists stops worst to best', () => {
+    const stops = lineColourStops(false, 3);
+    assert.equal(stops.length, 3);
+    assert.equal(stops[0], `rgb(${lineColour(0)})`);
+    assert.equal(stops[2], `rgb(${lineColour(1)})`);
+  });
+});
+
+describe('contrastRatio', () => {
+  it('is 21 for black on white', () => {
+    assert.equal(Math.round(contrastRatio('0, 0, 0', '#ffffff')), 21);
+    assert.equal(contrastRatio('#ffffff', '255, 255, 255'), 1);
   });
 });
 

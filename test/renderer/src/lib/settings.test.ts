@@ -57,4 +57,28 @@ describe('buildSettings', () => {
     assert.equal(settings?.testLimit, 500);
     assert.equal('trainLimit' in (settings ?? {}), false);
   });
+
+  it('sets repeats above one only', () => {
+    const three = buildSettings({ ...defaultSettingsForm(), repeats: 3 });
+    assert.equal(three.settings?.repeats, 3);
+    assert.equal(studySettingsSchema.safeParse(three.settings).success, true);
+
+    const base: StudySettings = { ...(three.settings as StudySettings) };
+    const one = buildSettings({ ...settingsFormFrom(base), repeats: 1 }, base);
+    assert.equal('repeats' in (one.settings ?? {}), false);
+    assert.equal(settingsFormFrom(base).repeats, 3);
+    assert.equal(defaultSettingsForm().repeats, 1);
+  });
+
+  it('rejects invalid repeats', () => {
+    for (const repeats of [0, 21, 2.5, null]) {
+      const { settings, issues } = buildSettings({ ...defaultSettingsForm(), repeats });
+      assert.equal(settings, undefined, `repeats ${repeats}`);
+      assert.match(
+        issues.repeats ?? '',
+        /^repeats .*whole number from 1 to 20/,
+        `repeats ${repeats}`,
+      );
+    }
+  });
 });

@@ -2,7 +2,6 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildSlices } from '../../../../shared/analysis/slice';
 import type { StudyData } from '../../../../shared/analysis/types';
-import { defaultSettings } from '../../../../shared/defaults';
 import type { SearchSpace } from '../../../../shared/space/types';
 import type { StudyRecord, TrialRecord } from '../../../../shared/study';
 import {
@@ -11,6 +10,7 @@ import {
   splitDrawable,
   toSlicePlot,
 } from '../../../../renderer/src/lib/slices';
+import { completedTrial, studyRecord } from './records';
 
 const PARENT_SPACE: SearchSpace = [
   { name: 'learning_rate', type: 'float', min: 1e-4, max: 1e-1, scale: 'log' },
@@ -23,47 +23,19 @@ const REFINED_SPACE: SearchSpace = [
 ];
 
 function study(id: number, name: string, space: SearchSpace, parentId: number | null): StudyRecord {
-  return {
-    id,
+  return studyRecord(id, {
     name,
-    datasetId: 1,
-    datasetName: 'mnist',
     parentId,
     stage: parentId === null ? 'coarse' : 'refined',
-    template: 'mlp',
     space,
-    settings: defaultSettings('classification'),
-    status: 'completed',
-    plannedTrials: 3,
-    note: null,
-    createdAt: '2026-01-01T00:00:00.000Z',
-    startedAt: null,
-    finishedAt: null,
-    completedTrials: 3,
-    failedTrials: 0,
-    bestObjective: null,
-    backends: 'cpu',
-  };
+  });
 }
 
 function trial(number: number, rate: number, activation: string, objective: number): TrialRecord {
-  return {
+  return completedTrial(2, number, objective, {
     id: 10 + number,
-    studyId: 2,
-    number,
     values: { learning_rate: rate, activation },
-    seed: number,
-    status: 'completed',
-    objective,
-    bestEpoch: 1,
-    epochsRun: 1,
-    metrics: { val_accuracy: objective },
-    backend: 'cpu',
-    error: null,
-    durationMs: 1000,
-    startedAt: null,
-    finishedAt: null,
-  };
+  });
 }
 
 const parent = study(1, 'coarse', PARENT_SPACE, null);
