@@ -171,7 +171,14 @@ export class AnalysisService {
       return { key, data: cached };
     }
 
-    const data = this.service.getStudyDetail(id);
+    // The views read no metrics, so the trials are listed without them.
+    const data: StudyData = {
+      study,
+      trials: this.service.store.trials.listByStudy(id, { metrics: false }),
+      parent:
+        study.parentId === null ? null : (this.service.store.studies.get(study.parentId) ?? null),
+      children,
+    };
     remember(this.dataCache, key, data, DATA_CACHE_SIZE);
     return { key, data };
   }

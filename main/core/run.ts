@@ -48,8 +48,9 @@ export function summarizeFailures(reasons: string[]): FailureSummary {
 export function describeFailures(summary: FailureSummary): string {
   const reasons = summary.reasons.map((entry) => `${entry.reason} (${entry.count}x)`).join('; ');
   return (
-    `paused after ${summary.consecutiveFailures} failed trials in a row: ${reasons}; ` +
-    'fix the cause, then resume the study'
+    `paused after ${summary.consecutiveFailures} failed trials in a row: ${reasons}. ` +
+    'If the space causes them (a learning rate too high, say), run a new study with a narrower ' +
+    'range; otherwise fix the cause and resume this one'
   );
 }
 

@@ -153,7 +153,8 @@ function printFailureSummary(study: StudyRecord): void {
   for (const entry of summary.reasons) {
     console.log(`  ${entry.count}x ${entry.reason}`);
   }
-  console.log(`fix the cause, then resume it with: scout resume ${study.id}`);
+  console.log('if the space causes them, run a new study with a narrower range;');
+  console.log(`otherwise fix the cause and resume it with: scout resume ${study.id}`);
 }
 
 function printStudy(service: StudyService, study: StudyRecord): void {

@@ -446,6 +446,11 @@ describe('TrialTable', () => {
     assert.ok(Number.isNaN(done.metrics?.test_loss));
     assert.equal(done.error, null);
     assert.ok(done.finishedAt);
+
+    // Without metrics, every other field reads as before.
+    const [light] = store.trials.listByStudy(studyId, { metrics: false });
+    assert.equal(light.metrics, null);
+    assert.deepEqual({ ...light, metrics: done.metrics }, done);
   });
 
   it('markEnded keeps the known backend', () => {
