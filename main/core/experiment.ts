@@ -63,7 +63,8 @@ interface ResolvedOptions {
   epochs: number;
   trainLimit?: number;
   testLimit?: number;
-  workers: number;
+  /** Trainings that run at once; unset, the count follows the backend and the cores. */
+  workers?: number;
   gridPoints: number;
   gridSize: number;
 }
@@ -199,7 +200,7 @@ function resolveOptions(service: StudyService, options: ExperimentOptions): Reso
     epochs: options.epochs ?? 3,
     trainLimit: options.trainLimit,
     testLimit: options.testLimit,
-    workers: options.workers ?? 1,
+    workers: options.workers,
     gridPoints: grid.pointsPerAxis,
     gridSize: grid.points,
   };

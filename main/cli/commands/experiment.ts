@@ -14,7 +14,7 @@ interface ExperimentFlags {
   epochs: number;
   trainLimit?: number;
   testLimit?: number;
-  workers: number;
+  workers?: number;
   show?: number;
 }
 
@@ -150,7 +150,11 @@ export function registerExperimentCommand(program: Command): void {
     .option('--epochs <n>', 'epochs per training', parseInteger, 3)
     .option('--train-limit <rows>', 'training rows used (a quick subset)', parseInteger)
     .option('--test-limit <rows>', 'test rows used', parseInteger)
-    .option('--workers <n>', 'trainings that run at once', parseInteger, 1)
+    .option(
+      '--workers <n>',
+      'trainings that run at once (default: one per CPU core, or one per GPU)',
+      parseInteger,
+    )
     .option('--show <id>', 'print a stored experiment instead of running one', parseInteger)
     .action(async (flags: ExperimentFlags, command: Command) => {
       const context = openContext(command.optsWithGlobals<GlobalOptions>());
