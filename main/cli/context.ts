@@ -60,9 +60,26 @@ export function openContext(
  * Finished trials stay recorded.
  */
 export async function runInterruptible(context: CommandContext, studyId: number) {
+  return whileInterruptible(
+    context,
+    'stopping; finished trials are kept, resume with scout resume',
+    () => context.service.runStudy(studyId),
+  );
+}
+
+/**
+ * Runs `work` with Ctrl-C and SIGTERM handled: `message` goes to standard
+ * error and every running study stops `interrupted`, with its finished trials
+ * kept. The exit code becomes 128 + the signal number, as shells report it,
+ * so a script sees that the work did not finish.
+ */
+export async function whileInterruptible<T>(
+  context: CommandContext,
+  message: string,
+  work: () => Promise<T>,
+): Promise<T> {
   const onSignal = (signal: NodeJS.Signals) => {
-    process.stderr.write('\nstopping; finished trials are kept, resume with scout resume\n');
-    // A script must see that the run did not finish: 128 + the signal number, as shells report it.
+    process.stderr.write(`\n${message}\n`);
     process.exitCode = signal === 'SIGINT' ? 130 : 143;
     void context.service.interruptAll();
   };
@@ -70,7 +87,7 @@ export async function runInterruptible(context: CommandContext, studyId: number)
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    return await context.service.runStudy(studyId);
+    return await work();
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);

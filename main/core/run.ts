@@ -128,7 +128,7 @@ export class StudyRun {
     try {
       return await this.executeClaimed();
     } finally {
-      // Whatever happened, this run no longer holds the study: another service may take it.
+      // Whatever happened, this run no longer owns the study, so another service may claim it.
       this.context.store.forgetRun(this.token);
     }
   }

@@ -173,7 +173,7 @@ export class StudyService {
    * `whenStopped` resolves when it stops. Interrupted trials run again,
    * finished ones never do. The study is claimed in the database first, so
    * a second start (another click, window, service or process) is refused
-   * while this run holds it; a start right after a pause withdraws the pause.
+   * while this run owns it; a start right after a pause withdraws the pause.
    */
   startStudy(id: number): StudyRecord {
     const study = this.getStudy(id);
@@ -394,7 +394,7 @@ export class StudyService {
 
   /**
    * Runs `work` in one write transaction unless a live run elsewhere (another
-   * process, or another service in this one) holds the study, because two
+   * process, or another service in this one) owns the study, because two
    * runners would train the same queued trials. A `running` study whose
    * runner has died is marked `interrupted` first.
    */

@@ -20,13 +20,13 @@ const log = getLogger('store');
  */
 const liveRuns = new Set<string>();
 
-/** Outcome of claiming a study: claimed, or held by the live process `pid`. */
+/** Outcome of claiming a study: claimed, or owned by the live process `pid`. */
 export type ClaimResult = { claimed: true } | { claimed: false; pid: number };
 
 /**
  * Scout's history in one SQLite file.
  *
- * Contract: one run at a time holds a study, and only that run writes the
+ * Contract: one run at a time owns a study, and only that run writes the
  * study's trials. claimStudy takes the write lock before it reads, so two
  * processes cannot both win. Other processes may read at any time (WAL
  * mode). Every state change is one transaction, written before the event
@@ -83,7 +83,7 @@ export class Store {
 
   /**
    * Claims study `id` for run `token` of this process, in one transaction
-   * that holds the write lock from its first read. A study held by a live
+   * that holds the write lock from its first read. A study owned by a live
    * run elsewhere is not claimed, and the result names that run's pid.
    * Otherwise its interrupted and cancelled trials are queued again, it
    * becomes `running`, and an earlier failure summary is cleared.
@@ -112,7 +112,7 @@ export class Store {
     return result;
   }
 
-  /** Ends run `token`'s hold on study `id` (if it still holds it); the status is left as it is. */
+  /** Releases study `id` if run `token` still owns it; the status is left as it is. */
   releaseStudy(id: number, token: string): void {
     liveRuns.delete(token);
     this.studies.clearRunner(id, token);
@@ -125,7 +125,7 @@ export class Store {
 
   /**
    * Runs `work` in a transaction holding the write lock, unless a live run
-   * holds study `id`: then returns that run's pid without running it. A
+   * owns study `id`: then returns that run's pid without running it. A
    * `running` study whose run is gone is marked interrupted first.
    */
   whileUnclaimed<T>(

@@ -179,7 +179,7 @@ export class StudyTable {
       .run(pid, token, id);
   }
 
-  /** Clears the runner of study `id` if run `token` still holds it; returns whether it did. */
+  /** Clears the runner of study `id` if run `token` still owns it; returns whether it did. */
   clearRunner(id: number, token: string): boolean {
     const result = this.db
       .prepare(

@@ -77,10 +77,13 @@ export function chooseObjectiveAxis(
 ): ObjectiveAxis {
   const positive = scored.filter((trial) => trial.objective > 0);
   const logPossible = positive.length > 0;
-  const wanted: AxisScale =
-    request === 'auto' ? (LOSS_METRICS.includes(objective.metric) ? 'log' : 'linear') : request;
+  let requested: AxisScale = request === 'auto' ? 'linear' : request;
+  if (request === 'auto' && LOSS_METRICS.includes(objective.metric)) {
+    // Loss and error values often span several decades, so auto puts them on a log axis.
+    requested = 'log';
+  }
 
-  if (wanted === 'linear') {
+  if (requested === 'linear') {
     return {
       objective,
       scale: 'linear',

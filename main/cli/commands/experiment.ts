@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import type { ExperimentResult } from '../../../shared/api/contract';
 import { ExperimentManager } from '../../core/experiment';
-import { type CommandContext, type GlobalOptions, openContext } from '../context';
+import { type GlobalOptions, openContext, whileInterruptible } from '../context';
 import { formatNumber, formatTable, formatValue } from '../format';
 import { parseInteger } from '../settings';
 
@@ -109,27 +109,6 @@ export function formatExperiment(result: ExperimentResult): string {
   ].join('\n');
 }
 
-/**
- * Runs `work` with Ctrl-C handled: the running study stops `interrupted`, which
- * ends the experiment as failed with its finished studies kept, and the exit
- * code is 128 + the signal number, as shells report it.
- */
-async function whileInterruptible<T>(context: CommandContext, work: () => Promise<T>): Promise<T> {
-  const onSignal = (signal: NodeJS.Signals) => {
-    process.stderr.write('\nstopping the experiment; finished studies are kept\n');
-    process.exitCode = signal === 'SIGINT' ? 130 : 143;
-    void context.service.interruptAll();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    return await work();
-  } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
-  }
-}
-
 /** Adds `scout experiment`: grid vs random vs coarse-plus-refined, paired over seeds. */
 export function registerExperimentCommand(program: Command): void {
   program
@@ -193,7 +172,11 @@ export function registerExperimentCommand(program: Command): void {
           },
         });
         console.log(`experiment ${started.id}: studies named ${started.name}-...`);
-        const result = await whileInterruptible(context, () => manager.whenFinished(started.id));
+        const result = await whileInterruptible(
+          context,
+          'stopping the experiment; finished studies are kept',
+          () => manager.whenFinished(started.id),
+        );
         console.log(`\n${formatExperiment(result)}`);
         if (result.status !== 'completed') {
           process.exitCode ??= 1;

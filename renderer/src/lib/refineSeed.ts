@@ -14,7 +14,7 @@ export interface RefineSeed {
   warnings: SpaceIssue[];
   /** Number of trials the space was drawn from. */
   top: number;
-  /** Where the space came from, shown above it, such as "12 trials selected in parallel coordinates". */
+  /** Origin of the space, shown above it, such as "12 trials selected in parallel coordinates". */
   source: string;
 }
 
@@ -25,7 +25,7 @@ export function setRefineSeed(seed: RefineSeed): void {
   pending = seed;
 }
 
-/** Returns and forgets the seed for study `studyId`; null when there is none for that study. */
+/** Returns the seed for study `studyId` and clears it, or null when there is none for that study. */
 export function takeRefineSeed(studyId: number): RefineSeed | null {
   if (pending?.studyId !== studyId) {
     return null;
