@@ -4,6 +4,24 @@ import type { Direction } from '../../shared/space/types';
 import type { Examples, PreparedDataset } from './data/types';
 import type { Tf } from './backend';
 import { buildMlp, type BuiltMlp, type MlpConfig } from './templates/mlp';
+import {
+  DirectStep,
+  directStepBlocker,
+  directStepEnabled,
+  type DirectStepModel,
+  type StepInput,
+} from './direct-step';
+import { fastKernelsEnabled } from './kernels/matmul';
+import {
+  SPARSE_DENSITY_LIMIT,
+  compressRows,
+  density,
+  registerStepKernels,
+  releaseSparse,
+  uploadSparse,
+  type CompressedRows,
+  type SparseMatrix,
+} from './kernels/step';
 
 /** Metrics a study can optimise; regression datasets have no val_accuracy, classification ones no val_mae or val_mse. */
 export type ObjectiveMetric = 'val_accuracy' | 'val_loss' | 'val_mae' | 'val_mse';
@@ -161,6 +179,10 @@ class TrainingLoop {
   private readonly epochMs: number[] = [];
   /** Batch feature buffer reused on the wasm backend; see featureBuffer. */
   private scratch?: Float32Array;
+  /** Set when the model can train without the gradient tape; see direct-step.ts. */
+  private readonly direct?: DirectStep;
+  /** The training features compressed, when the direct step's first layer uses the sparse products. */
+  private readonly sparseTrain?: SparseMatrix;
 
   constructor(
     private readonly tf: Tf,
@@ -172,6 +194,23 @@ class TrainingLoop {
     this.random = seedrandom.alea(`train:${options.seed}`);
     this.variables = built.model.trainableWeights.map((weight) => weight.read() as Variable);
     this.classification = data.task === 'classification';
+    if (directStepEnabled() && directStepBlocker(config, built.model) === undefined) {
+      const kernels = stepKernelsAvailable(tf);
+      this.direct = new DirectStep(tf, {
+        model: built.model,
+        optimizer: built.optimizer,
+        variables: this.variables,
+        classification: this.classification,
+        classes: data.classes,
+        l2: config.l2,
+        adam: kernels && config.optimizer === 'adam' ? adamSettings(built) : undefined,
+      });
+      // The regression output's fused product has no sparse form; see DirectStep.step.
+      const regressionOnly = config.layers === 0 && !this.classification;
+      if (kernels && !regressionOnly) {
+        this.sparseTrain = sparseSplit(tf, data, data.train);
+      }
+    }
   }
 
   async run(): Promise<TrialOutcome> {
@@ -218,6 +257,7 @@ class TrainingLoop {
   dispose(): void {
     this.tf.dispose(this.bestWeights);
     this.bestWeights = [];
+    this.direct?.dispose();
   }
 
   private complete(
@@ -276,6 +316,14 @@ class TrainingLoop {
 
   private trainStep(indices: Uint32Array): { loss: number; metric: number } {
     const { tf, built } = this;
+    if (this.direct !== undefined) {
+      const { input, labels } = this.stepInput(indices);
+      try {
+        return this.direct.step(input, labels);
+      } finally {
+        tf.dispose('dense' in input ? input.dense : input.batchRows);
+      }
+    }
     this.reseedDropout();
 
     const [cost, metricSum] = tf.tidy(() => {
@@ -307,12 +355,23 @@ class TrainingLoop {
     const batchSize = this.options.evaluationBatchSize ?? 1024;
     const totals: PassTotals = { loss: 0, metric: 0, squaredError: 0, rows: 0 };
     const penalty = tf.tidy(() => built.regularization().dataSync()[0]!);
+    // A split of sparse data is evaluated with the sparse product, which gives the same bits.
+    const sparse =
+      this.sparseTrain === undefined ? undefined : sparseSplit(tf, this.data, examples);
 
     for (let start = 0; start < examples.rows; start += batchSize) {
       const end = Math.min(start + batchSize, examples.rows);
       const sums = tf.tidy(() => {
-        const { x, y } = this.batch(examples, rangeIndices(start, end));
-        const predictions = built.model.apply(x, { training: false }) as Tensor;
+        const indices = rangeIndices(start, end);
+        const { x, y } =
+          sparse === undefined ? this.batch(examples, indices) : this.labels(examples, indices);
+        const predictions =
+          sparse === undefined
+            ? (built.model.apply(x!, { training: false }) as Tensor)
+            : this.direct!.predict({
+                sparse,
+                batchRows: tf.tensor1d(Int32Array.from(indices), 'int32'),
+              });
         const loss = built.loss(y, predictions).dataSync()[0]!;
         const metric = this.metricSum(y, predictions).dataSync()[0]!;
         const squaredError = this.classification ? 0 : squaredErrorSum(tf, y, predictions);
@@ -353,22 +412,63 @@ class TrainingLoop {
     return tf.sum(tf.abs(tf.sub(tf.reshape(predictions, [-1]), y)));
   }
 
+  /** The labels of the rows at `indices` as a tensor, as `batch` makes them. */
+  private labels(examples: Examples, indices: Uint32Array): { x?: Tensor; y: Tensor } {
+    const labels = new Float32Array(indices.length);
+    for (let i = 0; i < indices.length; i++) {
+      labels[i] = examples.y[indices[i]!]!;
+    }
+    return {
+      y: this.classification
+        ? this.tf.tensor1d(Int32Array.from(labels), 'int32')
+        : this.tf.tensor1d(labels),
+    };
+  }
+
   /** Copies the rows at `indices` into new tensors; labels are int32 class indices for classification. */
   private batch(examples: Examples, indices: Uint32Array): { x: Tensor; y: Tensor } {
+    const { x, labels } = this.batchValues(examples, indices);
+    return {
+      x: this.tf.tensor2d(x, [indices.length, this.data.features]),
+      y: this.classification
+        ? this.tf.tensor1d(Int32Array.from(labels), 'int32')
+        : this.tf.tensor1d(labels),
+    };
+  }
+
+  /** The direct step's input for the training rows at `indices`, sparse when the data is. */
+  private stepInput(indices: Uint32Array): { input: StepInput; labels: Float32Array } {
+    const { tf } = this;
+    if (this.sparseTrain === undefined) {
+      const { x, labels } = this.batchValues(this.data.train, indices);
+      return { input: { dense: tf.tensor2d(x, [indices.length, this.data.features]) }, labels };
+    }
+    const labels = new Float32Array(indices.length);
+    for (let i = 0; i < indices.length; i++) {
+      labels[i] = this.data.train.y[indices[i]!]!;
+    }
+    const rows = new Int32Array(indices.buffer, indices.byteOffset, indices.length);
+    return {
+      input: { sparse: this.sparseTrain, batchRows: tf.tensor1d(rows, 'int32') },
+      labels,
+    };
+  }
+
+  /** The features (in the reused buffer) and labels of the rows at `indices`. */
+  private batchValues(
+    examples: Examples,
+    indices: Uint32Array,
+  ): { x: Float32Array; labels: Float32Array } {
     const features = this.data.features;
     const x = this.featureBuffer(indices.length * features);
-    const y = new Float32Array(indices.length);
+    const labels = new Float32Array(indices.length);
 
     for (let i = 0; i < indices.length; i++) {
       const row = indices[i]!;
       x.set(examples.x.subarray(row * features, (row + 1) * features), i * features);
-      y[i] = examples.y[row]!;
+      labels[i] = examples.y[row]!;
     }
-
-    return {
-      x: this.tf.tensor2d(x, [indices.length, features]),
-      y: this.classification ? this.tf.tensor1d(Int32Array.from(y), 'int32') : this.tf.tensor1d(y),
-    };
+    return { x, labels };
   }
 
   /**
@@ -416,6 +516,71 @@ class TrainingLoop {
     await new Promise((resolve) => setImmediate(resolve));
     this.lastYield = Date.now();
   }
+}
+
+/** Whether the direct step's own kernels can run: the wasm backend with the fast kernels on. */
+function stepKernelsAvailable(tf: Tf): boolean {
+  return tf.getBackend() === 'wasm' && fastKernelsEnabled() && registerStepKernels(tf);
+}
+
+/** The settings of the model's Adam optimizer, read through its public config. */
+function adamSettings(built: BuiltMlp): NonNullable<DirectStepModel['adam']> {
+  const config = built.optimizer.getConfig() as Record<string, number>;
+  return {
+    learningRate: config.learningRate!,
+    beta1: config.beta1!,
+    beta2: config.beta2!,
+    epsilon: config.epsilon!,
+  };
+}
+
+/** Compressed features of each split, or 'dense' when too few of a training split's features are zero. */
+const compressedSplits = new WeakMap<Examples, CompressedRows | 'dense'>();
+
+/**
+ * Compressed splits of the dataset last trained with the sparse products,
+ * in the backend's memory, keyed by split. A worker trains one dataset, so
+ * each split is copied there once; another dataset replaces them. They are
+ * not tensors, so a trial's tensor count stays the same.
+ */
+let heldSparse: { train: Examples; splits: Map<Examples, SparseMatrix> } | undefined;
+
+/**
+ * A split of `data` in the backend's memory, compressed by rows, when at most
+ * SPARSE_DENSITY_LIMIT of the training split's features are nonzero;
+ * otherwise undefined.
+ */
+function sparseSplit(tf: Tf, data: PreparedDataset, split: Examples): SparseMatrix | undefined {
+  if (compressedOf(data.train, data.features, true) === 'dense') {
+    return undefined;
+  }
+  if (heldSparse?.train !== data.train) {
+    for (const matrix of heldSparse?.splits.values() ?? []) {
+      releaseSparse(tf, matrix);
+    }
+    heldSparse = { train: data.train, splits: new Map() };
+  }
+  let matrix = heldSparse.splits.get(split);
+  if (matrix === undefined) {
+    matrix = uploadSparse(tf, compressedOf(split, data.features, false) as CompressedRows);
+    heldSparse.splits.set(split, matrix);
+  }
+  return matrix;
+}
+
+/** The split compressed (cached); a training split may instead turn out 'dense'. */
+function compressedOf(
+  split: Examples,
+  features: number,
+  isTrain: boolean,
+): CompressedRows | 'dense' {
+  let compressed = compressedSplits.get(split);
+  if (compressed === undefined) {
+    const rows = compressRows(split.x, split.rows, features);
+    compressed = isTrain && density(rows) > SPARSE_DENSITY_LIMIT ? 'dense' : rows;
+    compressedSplits.set(split, compressed);
+  }
+  return compressed;
 }
 
 function squaredErrorSum(tf: Tf, y: Tensor, predictions: Tensor): number {

@@ -3,6 +3,7 @@ import type { LayersModel, Optimizer, Scalar, Tensor } from '@tensorflow/tfjs';
 import type { ParamValue, TrialValues } from '../../../shared/space/types';
 import type { Task } from '../data/types';
 import type { Tf } from '../backend';
+import { withFastSampling } from './initializers';
 
 import { MLP_ACTIVATIONS, MLP_KNOBS, MLP_OPTIMIZERS } from '../../../shared/templates/mlp';
 import type {
@@ -176,9 +177,9 @@ function hiddenInitializer(tf: Tf, activation: MlpActivation, seed: number) {
   switch (activation) {
     case 'relu':
     case 'elu':
-      return tf.initializers.heNormal({ seed });
+      return withFastSampling(tf, tf.initializers.heNormal({ seed }), seed);
     case 'selu':
-      return tf.initializers.leCunNormal({ seed });
+      return withFastSampling(tf, tf.initializers.leCunNormal({ seed }), seed);
     case 'tanh':
     case 'sigmoid':
       return tf.initializers.glorotUniform({ seed });
