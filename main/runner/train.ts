@@ -225,7 +225,8 @@ class TrainingLoop {
         return { status: 'cancelled', history };
       }
 
-      const lossProblem = nonFiniteLoss('loss', train.loss / train.rows, epoch);
+      const lossProblem =
+        nonFiniteLoss('loss', train.loss / train.rows, epoch) ?? this.nonFiniteWeights(epoch);
       if (lossProblem !== undefined) {
         return { status: 'failed', reason: lossProblem, history };
       }
@@ -251,6 +252,22 @@ class TrainingLoop {
     }
 
     return this.complete(best!, history, false);
+  }
+
+  /**
+   * Returns why the trial fails when a weight became NaN or infinite, else
+   * undefined. The loss alone can miss it: Keras's loss clips probabilities,
+   * and TF.js's wasm clipping turns NaN into a bound, so a model with NaN
+   * weights reported a finite loss of 16.1.
+   */
+  private nonFiniteWeights(epoch: number): string | undefined {
+    const { tf } = this;
+    const finite = tf.tidy(() =>
+      this.variables.every((variable) => Number.isFinite(tf.sum(variable).dataSync()[0])),
+    );
+    return finite
+      ? undefined
+      : `weights became NaN or infinite at epoch ${epoch}; lower the learning rate`;
   }
 
   /** Releases the saved best weights; the model and optimizer belong to the caller. */

@@ -15,8 +15,9 @@
  * Run: `node --import tsx main/runner/bench/reference.ts [--rounds 3]
  * [--trials 25] [--memory-trials 100] [--workers N] [--backend auto] [--no-python]
  * [--baseline]`; the backend and the worker count default to what a study uses.
- * --baseline adds Scout on one worker with SCOUT_FAST_KERNELS=off (TF.js's
- * own matrix-product kernels), to show what the faster kernels change.
+ * --baseline adds Scout on one worker with SCOUT_FAST_KERNELS=off and
+ * SCOUT_DIRECT_STEP=off (TF.js's gradient tape, optimizer and kernels), to
+ * show what Scout's training step and kernels change.
  * Not a test: the numbers depend on the machine and its load.
  */
 import { spawnSync } from 'node:child_process';
@@ -125,8 +126,10 @@ async function main(): Promise<void> {
       scoutOne.push(await runScout(setup, trials, 1));
       print(`round ${round}: Scout, 1 worker ${summary(scoutOne.at(-1)!)}`);
       if (flags.baseline) {
-        baseline.push(await runScout(setup, trials, 1, { SCOUT_FAST_KERNELS: 'off' }));
-        print(`round ${round}: Scout, 1 worker, TF.js kernels ${summary(baseline.at(-1)!)}`);
+        baseline.push(
+          await runScout(setup, trials, 1, { SCOUT_FAST_KERNELS: 'off', SCOUT_DIRECT_STEP: 'off' }),
+        );
+        print(`round ${round}: Scout, 1 worker, TF.js training ${summary(baseline.at(-1)!)}`);
       }
       if (workers > 1) {
         scoutMany.push(await runScout(setup, trials, workers));
@@ -371,7 +374,7 @@ async function measureMemory(
 interface Report {
   scoutOne: ScoutRun[];
   scoutMany: ScoutRun[];
-  /** Scout with SCOUT_FAST_KERNELS=off, when --baseline is given. */
+  /** Scout with SCOUT_FAST_KERNELS=off and SCOUT_DIRECT_STEP=off, when --baseline is given. */
   baseline: ScoutRun[];
   python: PythonRun[];
   workers: number;
@@ -383,7 +386,7 @@ function printReport(report: Report): void {
   const { scoutOne, scoutMany, baseline, python, workers, memory, advice } = report;
   const columns: Array<[string, RunFigures[]]> = [['Scout, 1 worker', scoutOne]];
   if (baseline.length > 0) {
-    columns.push(['Scout, 1, TF.js kernels', baseline]);
+    columns.push(['Scout, 1, TF.js training', baseline]);
   }
   if (scoutMany.length > 0) {
     columns.push([`Scout, ${workers} workers`, scoutMany]);

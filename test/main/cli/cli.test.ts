@@ -347,8 +347,8 @@ describe('scout studies', () => {
   });
 
   it('Ctrl-C interrupts and resume finishes', async () => {
-    // Three epochs on 1500 rows keep a trial running long enough to signal it.
-    const args = ['run', studyFile, '--name', 'ctrl-c', '--trials', '4', '--epochs', '3'];
+    // 30 epochs on 1500 rows keep a trial running for a few hundred ms, long enough to signal it.
+    const args = ['run', studyFile, '--name', 'ctrl-c', '--trials', '4', '--epochs', '30'];
     args.push('--workers', '1');
     const child = spawnCli(['--db', database, ...args, '--train-limit', '1500'], {
       detached: true,

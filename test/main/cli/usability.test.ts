@@ -65,7 +65,11 @@ function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** A study whose learning rates are far beyond 1e6, so every printed value needs exponent form. */
+/**
+ * A study whose learning rates are far beyond 1e6, so every printed value
+ * needs exponent form. Above about 1e15 iris training turns the weights
+ * into NaN and the trials fail, so the range stops at 1e13.
+ */
 const HUGE_STUDY = `
 name: huge
 dataset: iris
@@ -74,7 +78,7 @@ epochs: 1
 seed: 3
 workers: 1
 hyperparameters:
-  - { name: learning_rate, type: float, min: 1.0e10, max: 1.0e20, scale: log }
+  - { name: learning_rate, type: float, min: 1.0e10, max: 1.0e13, scale: log }
   - { name: units, type: int, min: 8, max: 16 }
 `;
 
@@ -496,12 +500,12 @@ describe('scout number format', () => {
     const lines = runOutput.stdout.split('\n').filter((line) => line.startsWith('trial '));
     assert.equal(lines.length, 2);
     for (const line of lines) {
-      assert.match(line, / learning_rate=\d(\.\d{1,3})?e\+(1\d|20) units=\d+$/);
+      assert.match(line, / learning_rate=\d(\.\d{1,3})?e\+1[0-3] units=\d+$/);
     }
     assert.doesNotMatch(runOutput.stdout, /\d{7,}/);
 
     const shown = succeeded(await scout('show', 'huge'));
-    assert.match(shown, /^learning_rate\s+float 1e\+10\.\.1e\+20 log$/m);
+    assert.match(shown, /^learning_rate\s+float 1e\+10\.\.1e\+13 log$/m);
     assert.doesNotMatch(shown, /\d{7,}/);
   });
 });

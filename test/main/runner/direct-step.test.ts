@@ -156,6 +156,21 @@ describe('direct training step', () => {
     );
   });
 
+  it('matches the tape on the cpu backend', async () => {
+    // Without the wasm backend's kernels the step runs TF.js's kernels only.
+    const previous = tf.getBackend();
+    tf = (await selectBackend('cpu')).tf;
+    try {
+      await assertSameTraining(
+        { layers: 1, units: 20, l2: 1e-3, learning_rate: 3e-3, batch_size: 128, optimizer: 'adam' },
+        mnist,
+        accuracy,
+      );
+    } finally {
+      await tf.setBackend(previous);
+    }
+  });
+
   it('leaves dropout to the taped step', () => {
     const blocker = (values: TrialValues): string | undefined => {
       const config = resolveKnobs(values, { epochs: 1 });

@@ -30,6 +30,18 @@ function train(
   });
 }
 
+/** Loads a CSV of test/fixtures with 20 % of its rows for validation. */
+function fixture(
+  file: string,
+  target: string,
+  task: 'classification' | 'regression',
+): PreparedDataset {
+  return loadDataset(
+    { format: 'csv', path: path.join(__dirname, '../../fixtures', file), target, task },
+    { validationFraction: 0.2, seed: 1 },
+  );
+}
+
 function assertCompleted(
   outcome: TrialOutcome,
 ): asserts outcome is Extract<TrialOutcome, { status: 'completed' }> {
@@ -142,6 +154,25 @@ describe('trainTrial', () => {
     assert.equal(tf.memory().numTensors, start);
   });
 
+  it('NaN weights fail the trial', async () => {
+    // Adam at a learning rate of 1e20 turns iris weights into NaN in the first steps. The
+    // clipped loss of the taped step stays finite, so the weights are checked as well.
+    const iris = fixture('iris.csv', 'species', 'classification');
+    const taped = await train({ learning_rate: 1e20, dropout: 0.1 }, { epochs: 1 }, iris);
+    const direct = await train({ learning_rate: 1e20, dropout: 0 }, { epochs: 1 }, iris);
+
+    assert.equal(taped.status, 'failed');
+    assert.equal(
+      taped.status === 'failed' ? taped.reason : '',
+      'weights became NaN or infinite at epoch 1; lower the learning rate',
+    );
+    assert.equal(direct.status, 'failed');
+    assert.equal(
+      direct.status === 'failed' ? direct.reason : '',
+      'loss became NaN at epoch 1; lower the learning rate',
+    );
+  });
+
   it('keeps the best epoch weights', async () => {
     const withTest = mnistSubset(1500, 300, 'classification', 300);
 
@@ -189,15 +220,7 @@ describe('trainTrial', () => {
 describe('trainTrial regression', () => {
   it('beats the mean on wine alcohol', async () => {
     // UCI wine: predict the alcohol content from the other 12 measurements.
-    const wine = loadDataset(
-      {
-        format: 'csv',
-        path: path.join(__dirname, '../../fixtures/wine.csv'),
-        target: 'alcohol',
-        task: 'regression',
-      },
-      { validationFraction: 0.2, seed: 1 },
-    );
+    const wine = fixture('wine.csv', 'alcohol', 'regression');
     const trainTargets = Array.from(wine.train.y);
     const mean = trainTargets.reduce((sum, y) => sum + y, 0) / trainTargets.length;
     const meanMae =
