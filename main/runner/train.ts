@@ -208,7 +208,7 @@ class TrainingLoop {
       // The regression output's fused product has no sparse form; see DirectStep.step.
       const regressionOnly = config.layers === 0 && !this.classification;
       if (kernels && !regressionOnly) {
-        this.sparseTrain = sparseSplit(tf, data, data.train);
+        this.sparseTrain = acquireSparseData(tf, data);
       }
     }
   }
@@ -275,6 +275,9 @@ class TrainingLoop {
     this.tf.dispose(this.bestWeights);
     this.bestWeights = [];
     this.direct?.dispose();
+    if (this.sparseTrain !== undefined) {
+      releaseSparseData(this.data);
+    }
   }
 
   private complete(
@@ -554,33 +557,61 @@ function adamSettings(built: BuiltMlp): NonNullable<DirectStepModel['adam']> {
 /** Compressed features of each split, or 'dense' when too few of a training split's features are zero. */
 const compressedSplits = new WeakMap<Examples, CompressedRows | 'dense'>();
 
-/**
- * Compressed splits of the dataset last trained with the sparse products,
- * in the backend's memory, keyed by split. A worker trains one dataset, so
- * each split is copied there once; another dataset replaces them. They are
- * not tensors, so a trial's tensor count stays the same.
- */
-let heldSparse: { train: Examples; splits: Map<Examples, SparseMatrix> } | undefined;
+/** A dataset's compressed splits in the backend's memory, and the training loops using them. */
+interface HeldDataset {
+  splits: Map<Examples, SparseMatrix>;
+  users: number;
+}
 
 /**
- * A split of `data` in the backend's memory, compressed by rows, when at most
- * SPARSE_DENSITY_LIMIT of the training split's features are nonzero;
- * otherwise undefined.
+ * Compressed splits in the backend's memory, keyed by their dataset's
+ * training split. A worker trains one dataset, so each split is copied
+ * there once. When a loop starts on another dataset, the datasets no loop
+ * uses are freed. They are not tensors, so a trial's tensor count stays
+ * the same.
  */
-function sparseSplit(tf: Tf, data: PreparedDataset, split: Examples): SparseMatrix | undefined {
+const heldDatasets = new Map<Examples, HeldDataset>();
+
+/**
+ * Starts a loop's use of `data`'s compressed splits and returns its
+ * training split, or undefined when more than SPARSE_DENSITY_LIMIT of the
+ * training features are nonzero. A loop that gets a matrix calls
+ * `releaseSparseData` when it ends.
+ */
+function acquireSparseData(tf: Tf, data: PreparedDataset): SparseMatrix | undefined {
   if (compressedOf(data.train, data.features, true) === 'dense') {
     return undefined;
   }
-  if (heldSparse?.train !== data.train) {
-    for (const matrix of heldSparse?.splits.values() ?? []) {
-      releaseSparse(tf, matrix);
+  let held = heldDatasets.get(data.train);
+  if (held === undefined) {
+    for (const [train, other] of heldDatasets) {
+      if (other.users === 0) {
+        other.splits.forEach((matrix) => releaseSparse(tf, matrix));
+        heldDatasets.delete(train);
+      }
     }
-    heldSparse = { train: data.train, splits: new Map() };
+    held = { splits: new Map(), users: 0 };
+    heldDatasets.set(data.train, held);
   }
-  let matrix = heldSparse.splits.get(split);
+  held.users++;
+  return sparseSplit(tf, data, data.train);
+}
+
+/** Ends a loop's use of `data`'s compressed splits; they stay for the next trial on it. */
+function releaseSparseData(data: PreparedDataset): void {
+  const held = heldDatasets.get(data.train);
+  if (held !== undefined) {
+    held.users--;
+  }
+}
+
+/** A split of `data`, compressed in the backend's memory; `data` must be acquired. */
+function sparseSplit(tf: Tf, data: PreparedDataset, split: Examples): SparseMatrix {
+  const held = heldDatasets.get(data.train)!;
+  let matrix = held.splits.get(split);
   if (matrix === undefined) {
     matrix = uploadSparse(tf, compressedOf(split, data.features, false) as CompressedRows);
-    heldSparse.splits.set(split, matrix);
+    held.splits.set(split, matrix);
   }
   return matrix;
 }

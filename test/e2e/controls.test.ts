@@ -27,8 +27,8 @@ after(async () => {
 });
 
 /**
- * Creates a study of 4 trials of 3 epochs on 8000 MNIST rows through the
- * service, so each trial takes a second or two, and returns its id.
+ * Creates a study of 4 trials of 8 epochs on 8000 MNIST rows through the
+ * service, so each trial takes about a second, and returns its id.
  */
 function createStudy(name: string): number {
   return app.service.createStudy({
@@ -36,7 +36,7 @@ function createStudy(name: string): number {
     datasetId: mnist.id,
     template: 'mlp',
     space: SMALL_SPACE,
-    settings: quickSettings({ trials: 4, epochs: 3, trainLimit: 8000, testLimit: 100, seed: 5 }),
+    settings: quickSettings({ trials: 4, epochs: 8, trainLimit: 8000, testLimit: 100, seed: 5 }),
   }).study.id;
 }
 

@@ -28,17 +28,18 @@ interface TrialRow {
 
 describe('StudyService resume', () => {
   it('resumes after the runner is killed', async () => {
+    const EPOCHS = 20;
     const file = path.join(temp.dir, 'crash.sqlite');
     const setup = openService(file);
     registerMnist(setup.service);
-    // Two epochs on 1200 rows keep each trial running for a while, so the poll below finds a
-    // trial in progress after the first one completed.
+    // 20 epochs on 3000 rows keep each trial running for about half a second, so the poll
+    // below finds a trial in progress after the first one completed.
     const { study } = setup.service.createStudy({
       name: 'crashing',
       datasetId: 1,
       template: 'mlp',
       space: SMALL_SPACE,
-      settings: quickSettings({ trials: 4, epochs: 2, trainLimit: 1200 }),
+      settings: quickSettings({ trials: 4, epochs: EPOCHS, trainLimit: 3000 }),
     });
     setup.store.close();
 
@@ -126,7 +127,7 @@ describe('StudyService resume', () => {
       assert.ok(rerun.finishedAt);
       assert.deepEqual(
         recovered.store.trials.listEpochs(rerun.id).map((epoch) => epoch.epoch),
-        [1, 2],
+        Array.from({ length: EPOCHS }, (_, i) => i + 1),
       );
     } finally {
       await recovered.service.close();

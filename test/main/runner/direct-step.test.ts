@@ -171,6 +171,28 @@ describe('direct training step', () => {
     }
   });
 
+  it('trains two datasets at once', async () => {
+    // Trials yield every 50 ms, so two trials on different sparse datasets interleave, and
+    // each must keep its own compressed rows until it ends.
+    const first = mnistSubset(2500, 200);
+    const second = mnistSubset(2000, 300);
+    const values = { layers: 1, units: 24, learning_rate: 3e-3, batch_size: 32 };
+    const alone = [
+      await trainWith(true, values, first, accuracy),
+      await trainWith(true, values, second, accuracy),
+    ];
+    const together = await Promise.all([
+      trainWith(true, values, first, accuracy),
+      trainWith(true, values, second, accuracy),
+    ]);
+
+    together.forEach((trained, i) =>
+      trained.weights.forEach((weights, j) =>
+        assertSameBits(weights, alone[i]!.weights[j]!, `dataset ${i + 1}, weight ${j}`),
+      ),
+    );
+  });
+
   it('leaves dropout to the taped step', () => {
     const blocker = (values: TrialValues): string | undefined => {
       const config = resolveKnobs(values, { epochs: 1 });
