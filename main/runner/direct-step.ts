@@ -16,12 +16,12 @@
  * the bias first and so rounds differently.) Then come TF.js 4.22's
  * gradient functions, written out: MatMul, Add, Relu, Softmax, Log,
  * ClipByValue, Mul, Sum, Mean, Neg and the L2 penalty's. The gradients are
- * therefore bit-identical to the tape's, which a test checks on MNIST. The small softmax and loss part
- * ([rows, classes]) is computed in JavaScript with float32 rounding after
- * each operation, which is what the kernels do.
+ * therefore bit-identical to the tape's, which a test checks on MNIST. The
+ * small softmax and loss part ([rows, classes]) is computed in JavaScript
+ * with float32 rounding after each operation, as the kernels round.
  *
  * Models with dropout or with hidden activations other than ReLU keep the
- * taped step (`supportsDirectStep`).
+ * taped step (`directStepBlocker`).
  */
 import type {
   LayersModel,
@@ -70,7 +70,7 @@ export function directStepBlocker(config: MlpConfig, model: LayersModel): string
   return undefined;
 }
 
-/** Loss, metric and the objects a direct step needs to know about the model. */
+/** The model, its optimizer and the settings a direct step trains with. */
 export interface DirectStepModel {
   model: LayersModel;
   optimizer: Optimizer;
@@ -108,8 +108,8 @@ interface DenseLayer {
 
 /**
  * Trains a dense MLP one batch at a time with directly computed gradients.
- * `step` must run inside no tf.tidy of the caller's: it keeps nothing and
- * disposes everything it creates.
+ * A step disposes every tensor it creates except the updated weights and
+ * Adam's moments, which `dispose` releases.
  */
 export class DirectStep {
   private readonly layers: DenseLayer[];
@@ -180,13 +180,11 @@ export class DirectStep {
         sums.push(sum);
         if (!last) {
           output = tf.relu(sum);
+          inputs.push(output);
         } else if (spec.classification) {
           output = tf.softmax(sum);
         } else {
           output = sum;
-        }
-        if (!last) {
-          inputs.push(output);
         }
       }
 

@@ -4,17 +4,20 @@
  *
  * - Products with a sparse operand, for the first dense layer's forward
  *   product and its kernel gradient when most features are zero. MNIST's
- *   pixels are 81 % zeros, so skipping them does about a fifth of the work.
- *   The dataset is compressed once and stays in the backend's memory; a
- *   batch is a list of its rows, so no batch matrix is copied.
+ *   pixels are 81 % zeros, so multiplying only the nonzeros does about a
+ *   fifth of the work. The dataset is compressed once and stays in the
+ *   backend's memory. A batch is a list of its rows, so no batch matrix is
+ *   copied.
  * - Adam's update of one variable in one pass. TF.js's AdamOptimizer
  *   issues 16 kernels per variable for it.
  *
  * The module runs in the memory of TF.js's wasm backend, through kernels
- * registered with TF.js's public kernel registry, so inputs and outputs are
- * ordinary tensors. Each computes the same float32 operations in the same
- * order as the kernels it replaces, so the results are the same bits; the
- * direct-step tests compare whole trainings with the taped step.
+ * registered with TF.js's public kernel registry, so batch rows, weights,
+ * gradients and outputs are ordinary tensors. A compressed dataset is
+ * passed by its address in that memory. Each kernel computes the same
+ * float32 operations in the same order as the kernels it replaces, so the
+ * results are the same bits. The direct-step tests compare whole trainings
+ * with the taped step.
  */
 import type {
   KernelConfig,
@@ -28,6 +31,7 @@ import type {
 import type { Tf } from '../backend';
 import { STEP_WASM_BASE64 } from './step-wasm';
 
+/** Names of the kernels in TF.js's registry (backend 'wasm'). */
 export const GATHER_MATMUL_KERNEL = 'ScoutGatherMatMul';
 export const SCATTER_MATMUL_KERNEL = 'ScoutScatterMatMul';
 export const ADAM_KERNEL = 'ScoutAdam';
