@@ -611,7 +611,7 @@ async function main(argv: string[]): Promise<void> {
     .option('--cycles <n>', 'kill and resume cycles', (value) => Number(value), 20)
     .option('--seed <n>', 'seed of the kill moments and of the study', (value) => Number(value), 1)
     .option('--trials <n>', 'trials of the study (default: cycles plus 6)', Number)
-    .option('--epochs <n>', 'epochs per trial', (value) => Number(value), 100)
+    .option('--epochs <n>', 'epochs per trial', (value) => Number(value), 300)
     .option('--workers <n>', 'trials that train at once', (value) => Number(value), 1)
     .option('--dir <folder>', 'keep the database in this folder instead of a temporary one')
     .option('--json', 'print the report as JSON')

@@ -20,8 +20,10 @@
  * small softmax and loss part ([rows, classes]) is computed in JavaScript
  * with float32 rounding after each operation, as the kernels round.
  *
- * Models with dropout or with hidden activations other than ReLU keep the
- * taped step (`directStepBlocker`).
+ * Every activation and dropout rate of the MLP template is covered. Dropout
+ * masks come from TF.js's randomUniform with the seed the training loop
+ * gives each Dropout layer before a step, as in the taped step. Models
+ * with other layers keep the taped step (`directStepBlocker`).
  */
 import type {
   LayersModel,
@@ -32,7 +34,7 @@ import type {
   Variable,
 } from '@tensorflow/tfjs';
 import type { Tf } from './backend';
-import type { MlpConfig } from './templates/mlp';
+import type { MlpActivation, MlpConfig } from './templates/mlp';
 import {
   adamUpdate,
   gatherProduct,
@@ -55,15 +57,18 @@ export function directStepEnabled(env: NodeJS.ProcessEnv = process.env): boolean
   return env.SCOUT_DIRECT_STEP !== 'off';
 }
 
+/** TF.js's SELU constants (tfjs-core's selu_util), for SELU's gradient. */
+const SELU_SCALE_ALPHA = 1.7580993408473768;
+const SELU_SCALE = 1.0507009873554805;
+
 /** Returns why a model needs the taped step, or undefined when the direct step can train it. */
 export function directStepBlocker(config: MlpConfig, model: LayersModel): string | undefined {
-  if (config.dropout > 0) {
-    return 'dropout';
-  }
-  if (config.layers > 0 && config.activation !== 'relu') {
+  if (!['relu', 'elu', 'selu', 'tanh', 'sigmoid'].includes(config.activation)) {
     return `the ${config.activation} activation`;
   }
-  const other = model.layers.find((layer) => layer.getClassName() !== 'Dense');
+  const other = model.layers.find(
+    (layer) => layer.getClassName() !== 'Dense' && layer.getClassName() !== 'Dropout',
+  );
   if (other !== undefined) {
     return `a ${other.getClassName()} layer`;
   }
@@ -80,6 +85,10 @@ export interface DirectStepModel {
   classes: number;
   /** The L2 factor of every kernel; 0 for none. */
   l2: number;
+  /** Activation of the hidden layers. */
+  activation: MlpActivation;
+  /** Dropout rate after each hidden layer; 0 for none. */
+  dropout: number;
   /**
    * Adam's settings, when the optimizer is TF.js's Adam and the backend has
    * the one-pass Adam kernel; the step then keeps the moments itself.
@@ -163,6 +172,8 @@ export class DirectStep {
       const x = sparse === undefined ? (input as { dense: Tensor2D }).dense : undefined;
       const inputs: (Tensor | undefined)[] = [x];
       const sums: Tensor[] = [];
+      const activations: Tensor[] = [];
+      const masks: Tensor[] = [];
       let output: Tensor | undefined = x;
       for (let i = 0; i < this.layers.length; i++) {
         const layer = this.layers[i]!;
@@ -179,7 +190,14 @@ export class DirectStep {
             : tf.add(product(), layer.bias);
         sums.push(sum);
         if (!last) {
-          output = tf.relu(sum);
+          const activated = activate(tf, spec.activation, sum);
+          activations.push(activated);
+          output = activated;
+          if (spec.dropout > 0) {
+            const mask = this.dropoutMask(i, activated.shape);
+            masks.push(mask);
+            output = tf.mul(activated, mask);
+          }
           inputs.push(output);
         } else if (spec.classification) {
           output = tf.softmax(sum);
@@ -200,8 +218,11 @@ export class DirectStep {
       for (let i = this.layers.length - 1; i >= 0; i--) {
         const layer = this.layers[i]!;
         if (i < this.layers.length - 1) {
-          // Relu's gradient: dy * step(x), x being the layer's pre-activation sum.
-          dy = tf.mul(dy, tf.cast(tf.step(sums[i]!), 'float32'));
+          if (spec.dropout > 0) {
+            // Mul's gradient: dy * mask.
+            dy = tf.mul(dy, tf.cast(masks[i]!, 'float32'));
+          }
+          dy = activationGradient(tf, spec.activation, dy, sums[i]!, activations[i]!);
         }
         grads[layer.bias.name] = tf.reshape(tf.sum(dy, 0), layer.bias.shape);
         let kernelGradient =
@@ -283,10 +304,25 @@ export class DirectStep {
   }
 
   /**
-   * The model's output for rows of sparse data, as `model.apply` computes it
-   * at inference: the fused product with bias and ReLU for hidden layers, a
-   * product, the bias and softmax (or the fused linear product) at the
-   * output. The first layer's product is the sparse one with the same sums.
+   * Returns the dropout multiplier of hidden layer `layer`, as TF.js's
+   * dropout makes it: floor(uniform + keep) / keep, with uniform drawn from the seed the
+   * training loop set on the layer's Dropout before this step.
+   */
+  private dropoutMask(layer: number, shape: number[]): Tensor {
+    const { tf } = this;
+    const dropout = this.spec.model.layers.filter((each) => each.getClassName() === 'Dropout')[
+      layer
+    ] as unknown as { seed?: number };
+    const keep = 1 - this.spec.dropout;
+    const uniform = tf.randomUniform(shape, 0, 1, 'float32', dropout.seed);
+    return tf.div(tf.floor(tf.add(uniform, keep)), keep);
+  }
+
+  /**
+   * Computes the model's output for rows of sparse data, as `model.apply`
+   * does at inference: each hidden layer as `hiddenAtInference` describes,
+   * then a product, the bias and softmax (or the fused linear product) at
+   * the output. The first layer's product is the sparse one with the same sums.
    */
   predict(input: { sparse: SparseMatrix; batchRows: Tensor1D }): Tensor {
     const { tf, spec } = this;
@@ -297,18 +333,7 @@ export class DirectStep {
         const b = layer.kernel as Tensor2D;
         const last = i === this.layers.length - 1;
         if (!last) {
-          output =
-            i === 0
-              ? gatherProduct(tf, input.sparse, input.batchRows, b, {
-                  bias: layer.bias,
-                  relu: true,
-                })
-              : (tf.fused.matMul({
-                  a: output!,
-                  b,
-                  bias: layer.bias,
-                  activation: 'relu',
-                }) as Tensor2D);
+          output = this.hiddenAtInference(i, input, output, layer) as Tensor2D;
         } else if (spec.classification) {
           const product =
             i === 0
@@ -323,7 +348,38 @@ export class DirectStep {
     });
   }
 
-  /** The L2 penalty, l2 * sum(kernel^2) added layer by layer, as the taped loss computes it. */
+  /**
+   * Computes a hidden layer at inference, as TF.js's Dense layer does: ReLU
+   * and ELU fused into the product with its bias, the other activations
+   * after a product without bias and an Add of the bias.
+   */
+  private hiddenAtInference(
+    i: number,
+    input: { sparse: SparseMatrix; batchRows: Tensor1D },
+    previous: Tensor2D | undefined,
+    layer: DenseLayer,
+  ): Tensor {
+    const { tf, spec } = this;
+    const b = layer.kernel as Tensor2D;
+    const { activation } = spec;
+    if (activation === 'relu' || activation === 'elu') {
+      if (i > 0) {
+        return tf.fused.matMul({ a: previous!, b, bias: layer.bias, activation });
+      }
+      const product = gatherProduct(tf, input.sparse, input.batchRows, b, {
+        bias: layer.bias,
+        relu: activation === 'relu',
+      });
+      return activation === 'relu' ? product : tf.elu(product);
+    }
+    const product =
+      i === 0
+        ? gatherProduct(tf, input.sparse, input.batchRows, b)
+        : tf.fused.matMul({ a: previous!, b });
+    return activate(tf, activation, tf.add(product, layer.bias));
+  }
+
+  /** Computes the L2 penalty, l2 * sum(kernel^2) added layer by layer, as the taped loss computes it. */
   private penalty(): number {
     if (this.l2Scalar === undefined) {
       return 0;
@@ -340,9 +396,10 @@ export class DirectStep {
 }
 
 /**
- * The gradient of Keras's sparse categorical crossentropy through softmax,
- * as TF.js's gradient functions compute it in float32, with the batch's mean
- * loss and its count of correct predictions. `probabilities` is [rows, classes].
+ * Computes the gradient of Keras's sparse categorical crossentropy through
+ * softmax, as TF.js's gradient functions compute it in float32, with the
+ * batch's mean loss and its count of correct predictions. `probabilities`
+ * is [rows, classes].
  */
 export function crossentropyGradient(
   probabilities: Float32Array,
@@ -391,9 +448,9 @@ export function crossentropyGradient(
 }
 
 /**
- * The gradient of the mean squared error for a [rows, 1] prediction, as
- * TF.js computes it: Mean gives 1 / rows, SquaredDifference 2 * (a - b).
- * Also returns the mean loss and the summed absolute error.
+ * Computes the gradient of the mean squared error for a [rows, 1]
+ * prediction as TF.js does: Mean gives 1 / rows, SquaredDifference
+ * 2 * (a - b). Also returns the mean loss and the summed absolute error.
  */
 export function squaredErrorGradient(
   predictions: Float32Array,
@@ -411,4 +468,50 @@ export function squaredErrorGradient(
     absolute = f32(absolute + Math.abs(difference));
   }
   return { gradient, loss: f32(squared / rows), metric: absolute };
+}
+
+/** Applies a hidden layer's activation with the kernel TF.js's layer uses. */
+function activate(tf: Tf, activation: MlpActivation, sum: Tensor): Tensor {
+  switch (activation) {
+    case 'relu':
+      return tf.relu(sum);
+    case 'elu':
+      return tf.elu(sum);
+    case 'selu':
+      return tf.selu(sum);
+    case 'tanh':
+      return tf.tanh(sum);
+    case 'sigmoid':
+      return tf.sigmoid(sum);
+  }
+}
+
+/**
+ * Computes the gradient through a hidden layer's activation as TF.js
+ * 4.22's gradient functions do, from dy, the pre-activation sum x and the
+ * activation's output y.
+ */
+function activationGradient(
+  tf: Tf,
+  activation: MlpActivation,
+  dy: Tensor,
+  x: Tensor,
+  y: Tensor,
+): Tensor {
+  switch (activation) {
+    case 'relu':
+      return tf.mul(dy, tf.cast(tf.step(x), 'float32'));
+    case 'elu':
+      return tf.engine().runKernel('EluGrad', { dy, y }) as Tensor;
+    case 'selu':
+      return tf.where(
+        tf.greater(x, tf.scalar(0)),
+        tf.mul(dy, tf.scalar(SELU_SCALE)),
+        tf.mul(tf.mul(dy, tf.scalar(SELU_SCALE_ALPHA)), tf.exp(tf.cast(x, 'float32'))),
+      );
+    case 'tanh':
+      return tf.mul(tf.sub(tf.scalar(1), tf.square(y)), dy);
+    case 'sigmoid':
+      return tf.mul(dy, tf.mul(y, tf.sub(tf.scalar(1), y)));
+  }
 }

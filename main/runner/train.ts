@@ -203,6 +203,8 @@ class TrainingLoop {
         classification: this.classification,
         classes: data.classes,
         l2: config.l2,
+        activation: config.activation,
+        dropout: config.layers > 0 ? config.dropout : 0,
         adam: kernels && config.optimizer === 'adam' ? adamSettings(built) : undefined,
       });
       // The regression output's fused product has no sparse form; see DirectStep.step.
@@ -336,6 +338,7 @@ class TrainingLoop {
 
   private trainStep(indices: Uint32Array): { loss: number; metric: number } {
     const { tf, built } = this;
+    this.reseedDropout();
     if (this.direct !== undefined) {
       const { input, labels } = this.stepInput(indices);
       try {
@@ -344,7 +347,6 @@ class TrainingLoop {
         tf.dispose('dense' in input ? input.dense : input.batchRows);
       }
     }
-    this.reseedDropout();
 
     const [cost, metricSum] = tf.tidy(() => {
       const { x, y } = this.batch(this.data.train, indices);

@@ -153,7 +153,7 @@ describe('study repeats', () => {
     const created = create('interrupted-repeats', FIXED_SPACE, {
       trials: 1,
       repeats: 3,
-      epochs: 80,
+      epochs: 400,
     });
     const planned = trialsOf(created.id);
     const stop = handle.service.onEvent((event: ScoutEvent) => {

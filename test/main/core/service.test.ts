@@ -303,7 +303,7 @@ describe('StudyService studies', () => {
   });
 
   it('cancel stops the running trial', async () => {
-    const created = create('cancelled', SMALL_SPACE, { trials: 3, epochs: 20 });
+    const created = create('cancelled', SMALL_SPACE, { trials: 3, epochs: 200 });
     const firstEpoch = nextEvent(created.id, (event) => event.type === 'trial-epoch');
     handle.service.startStudy(created.id);
     await firstEpoch;
@@ -339,7 +339,7 @@ describe('StudyService studies', () => {
   });
 
   it('start recovers only a crashed study', async () => {
-    const active = create('active', SMALL_SPACE, { trials: 1, epochs: 20 });
+    const active = create('active', SMALL_SPACE, { trials: 1, epochs: 200 });
     const firstEpoch = nextEvent(active.id, (event) => event.type === 'trial-epoch');
     handle.service.startStudy(active.id);
     await firstEpoch;

@@ -24,6 +24,8 @@ describe('fault injection', () => {
       5,
     );
     assert.ok(report.killsDuringTrial >= 1, 'no kill found a trial running');
+    // A cycle whose study finished before the kill tests nothing; trials must outlast the kills.
+    assert.ok(report.finishedBeforeKill <= 1, `${report.finishedBeforeKill} cycles came too late`);
     assert.equal(report.recorded, report.planned);
     assert.equal(report.completed + report.failed, report.planned);
     assert.equal(report.lost, 0);

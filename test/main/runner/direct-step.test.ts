@@ -193,27 +193,50 @@ describe('direct training step', () => {
     );
   });
 
-  it('leaves dropout to the taped step', () => {
-    const blocker = (values: TrialValues): string | undefined => {
-      const config = resolveKnobs(values, { epochs: 1 });
-      const built = buildMlp(tf, config, {
-        features: 4,
-        classes: 3,
-        task: 'classification',
-        seed: 1,
-      });
-      try {
-        return directStepBlocker(config, built.model);
-      } finally {
-        built.model.dispose();
-        built.optimizer.dispose();
-      }
-    };
+  it('matches the tape for every activation', async () => {
+    for (const activation of ['elu', 'selu', 'tanh', 'sigmoid']) {
+      await assertSameTraining(
+        { layers: 2, units: 20, activation, l2: 1e-3, learning_rate: 3e-3, batch_size: 64 },
+        mnist,
+        accuracy,
+      );
+    }
+  });
 
-    assert.equal(blocker({ activation: 'relu', dropout: 0 }), undefined);
-    assert.equal(blocker({ activation: 'relu', dropout: 0.2 }), 'dropout');
-    assert.equal(blocker({ activation: 'tanh', dropout: 0 }), 'the tanh activation');
-    // Without hidden layers the activation knob plays no part.
-    assert.equal(blocker({ layers: 0, activation: 'elu', dropout: 0 }), undefined);
+  it('matches the tape with dropout', async () => {
+    await assertSameTraining(
+      { layers: 2, units: 30, dropout: 0.3, l2: 1e-4, learning_rate: 3e-3, batch_size: 64 },
+      mnist,
+      accuracy,
+    );
+    await assertSameTraining(
+      { layers: 1, units: 12, activation: 'tanh', dropout: 0.2, batch_size: 16 },
+      wine,
+      mae,
+    );
+  });
+
+  it('leaves other layers to the taped step', () => {
+    const config = resolveKnobs({ activation: 'tanh', dropout: 0.2 }, { epochs: 1 });
+    const built = buildMlp(tf, config, {
+      features: 4,
+      classes: 3,
+      task: 'classification',
+      seed: 1,
+    });
+    const flattened = tf.sequential({
+      layers: [
+        tf.layers.flatten({ inputShape: [2, 2] }),
+        tf.layers.dense({ units: 3, activation: 'softmax' }),
+      ],
+    });
+    try {
+      assert.equal(directStepBlocker(config, built.model), undefined);
+      assert.equal(directStepBlocker(config, flattened), 'a Flatten layer');
+    } finally {
+      built.model.dispose();
+      built.optimizer.dispose();
+      flattened.dispose();
+    }
   });
 });
