@@ -122,6 +122,10 @@ interface DenseLayer {
  */
 export class DirectStep {
   private readonly layers: DenseLayer[];
+  /** The kernels among the variables, which get the L2 penalty. */
+  private readonly kernels: Set<Variable>;
+  /** The model's Dropout layers in order, one after each hidden layer when dropout is on. */
+  private readonly dropouts: { seed?: number }[];
   private readonly l2Scalar?: Tensor;
   /** Adam's moments per variable, and beta1^t and beta2^t in float32, when the step runs Adam itself. */
   private moments?: { first: Tensor; second: Tensor }[];
@@ -137,6 +141,10 @@ export class DirectStep {
     for (let i = 0; i < variables.length; i += 2) {
       this.layers.push({ kernel: variables[i]!, bias: variables[i + 1]! });
     }
+    this.kernels = new Set(this.layers.map((layer) => layer.kernel));
+    this.dropouts = spec.model.layers.filter(
+      (layer) => layer.getClassName() === 'Dropout',
+    ) as unknown as { seed?: number }[];
     // The penalty's gradient is (dy * l2) * (kernel * 2) with dy = 1; dy * l2 is l2 in float32.
     this.l2Scalar = spec.l2 > 0 ? tf.keep(tf.scalar(spec.l2)) : undefined;
     if (spec.adam !== undefined) {
@@ -273,12 +281,11 @@ export class DirectStep {
       negativeLearningRate: f32(-adam.learningRate),
     };
     const l2 = f32(this.spec.l2);
-    const kernels = new Set<Variable>(this.layers.map((layer) => layer.kernel));
     let penalty = 0;
     tf.tidy(() => {
       this.spec.variables.forEach((variable, i) => {
         const moment = this.moments![i]!;
-        const isKernel = kernels.has(variable);
+        const isKernel = this.kernels.has(variable);
         const [value, first, second, squares] = adamUpdate(
           tf,
           variable,
@@ -310,9 +317,7 @@ export class DirectStep {
    */
   private dropoutMask(layer: number, shape: number[]): Tensor {
     const { tf } = this;
-    const dropout = this.spec.model.layers.filter((each) => each.getClassName() === 'Dropout')[
-      layer
-    ] as unknown as { seed?: number };
+    const dropout = this.dropouts[layer]!;
     const keep = 1 - this.spec.dropout;
     const uniform = tf.randomUniform(shape, 0, 1, 'float32', dropout.seed);
     return tf.div(tf.floor(tf.add(uniform, keep)), keep);

@@ -434,17 +434,9 @@ class TrainingLoop {
     return tf.sum(tf.abs(tf.sub(tf.reshape(predictions, [-1]), y)));
   }
 
-  /** The labels of the rows at `indices` as a tensor, as `batch` makes them. */
+  /** Returns the labels of the rows at `indices` as a tensor, as `batch` makes them. */
   private labels(examples: Examples, indices: Uint32Array): { x?: Tensor; y: Tensor } {
-    const labels = new Float32Array(indices.length);
-    for (let i = 0; i < indices.length; i++) {
-      labels[i] = examples.y[indices[i]!]!;
-    }
-    return {
-      y: this.classification
-        ? this.tf.tensor1d(Int32Array.from(labels), 'int32')
-        : this.tf.tensor1d(labels),
-    };
+    return { y: this.labelTensor(labelValues(examples, indices)) };
   }
 
   /** Copies the rows at `indices` into new tensors; labels are int32 class indices for classification. */
@@ -452,10 +444,15 @@ class TrainingLoop {
     const { x, labels } = this.batchValues(examples, indices);
     return {
       x: this.tf.tensor2d(x, [indices.length, this.data.features]),
-      y: this.classification
-        ? this.tf.tensor1d(Int32Array.from(labels), 'int32')
-        : this.tf.tensor1d(labels),
+      y: this.labelTensor(labels),
     };
+  }
+
+  /** Makes a label tensor: int32 class indices for classification, float32 targets for regression. */
+  private labelTensor(labels: Float32Array): Tensor {
+    return this.classification
+      ? this.tf.tensor1d(Int32Array.from(labels), 'int32')
+      : this.tf.tensor1d(labels);
   }
 
   /** The direct step's input for the training rows at `indices`, sparse when the data is. */
@@ -465,14 +462,10 @@ class TrainingLoop {
       const { x, labels } = this.batchValues(this.data.train, indices);
       return { input: { dense: tf.tensor2d(x, [indices.length, this.data.features]) }, labels };
     }
-    const labels = new Float32Array(indices.length);
-    for (let i = 0; i < indices.length; i++) {
-      labels[i] = this.data.train.y[indices[i]!]!;
-    }
     const rows = new Int32Array(indices.buffer, indices.byteOffset, indices.length);
     return {
       input: { sparse: this.sparseTrain, batchRows: tf.tensor1d(rows, 'int32') },
-      labels,
+      labels: labelValues(this.data.train, indices),
     };
   }
 
@@ -540,12 +533,12 @@ class TrainingLoop {
   }
 }
 
-/** Whether the direct step's own kernels can run: the wasm backend with the fast kernels on. */
+/** Returns whether the direct step's own kernels can run: on the wasm backend with the fast kernels on. */
 function stepKernelsAvailable(tf: Tf): boolean {
   return tf.getBackend() === 'wasm' && fastKernelsEnabled() && registerStepKernels(tf);
 }
 
-/** The settings of the model's Adam optimizer, read through its public config. */
+/** Reads the settings of the model's Adam optimizer through its public config. */
 function adamSettings(built: BuiltMlp): NonNullable<DirectStepModel['adam']> {
   const config = built.optimizer.getConfig() as Record<string, number>;
   return {
@@ -584,41 +577,41 @@ function acquireSparseData(tf: Tf, data: PreparedDataset): SparseMatrix | undefi
   if (compressedOf(data.train, data.features, true) === 'dense') {
     return undefined;
   }
-  let held = heldDatasets.get(data.train);
-  if (held === undefined) {
+  let dataset = heldDatasets.get(data.train);
+  if (dataset === undefined) {
     for (const [train, other] of heldDatasets) {
       if (other.users === 0) {
         other.splits.forEach((matrix) => releaseSparse(tf, matrix));
         heldDatasets.delete(train);
       }
     }
-    held = { splits: new Map(), users: 0 };
-    heldDatasets.set(data.train, held);
+    dataset = { splits: new Map(), users: 0 };
+    heldDatasets.set(data.train, dataset);
   }
-  held.users++;
+  dataset.users++;
   return sparseSplit(tf, data, data.train);
 }
 
 /** Ends a loop's use of `data`'s compressed splits; they stay for the next trial on it. */
 function releaseSparseData(data: PreparedDataset): void {
-  const held = heldDatasets.get(data.train);
-  if (held !== undefined) {
-    held.users--;
+  const dataset = heldDatasets.get(data.train);
+  if (dataset !== undefined) {
+    dataset.users--;
   }
 }
 
 /** A split of `data`, compressed in the backend's memory; `data` must be acquired. */
 function sparseSplit(tf: Tf, data: PreparedDataset, split: Examples): SparseMatrix {
-  const held = heldDatasets.get(data.train)!;
-  let matrix = held.splits.get(split);
+  const dataset = heldDatasets.get(data.train)!;
+  let matrix = dataset.splits.get(split);
   if (matrix === undefined) {
     matrix = uploadSparse(tf, compressedOf(split, data.features, false) as CompressedRows);
-    held.splits.set(split, matrix);
+    dataset.splits.set(split, matrix);
   }
   return matrix;
 }
 
-/** The split compressed (cached); a training split may instead turn out 'dense'. */
+/** Returns the split compressed, once per split, or 'dense' for a training split with too many nonzeros. */
 function compressedOf(
   split: Examples,
   features: number,
@@ -631,6 +624,15 @@ function compressedOf(
     compressedSplits.set(split, compressed);
   }
   return compressed;
+}
+
+/** Returns the labels of the rows at `indices`. */
+function labelValues(examples: Examples, indices: Uint32Array): Float32Array {
+  const labels = new Float32Array(indices.length);
+  for (let i = 0; i < indices.length; i++) {
+    labels[i] = examples.y[indices[i]!]!;
+  }
+  return labels;
 }
 
 function squaredErrorSum(tf: Tf, y: Tensor, predictions: Tensor): number {

@@ -38,9 +38,9 @@ export const ADAM_KERNEL = 'ScoutAdam';
 
 /**
  * Data whose share of nonzero features is at most this trains its first
- * layer with the sparse products. `npm run bench:sparse` measured the
- * break-even against XNNPACK's dense products at a share of 0.48 to 0.54
- * (batch 128, 784 features, 70 units, 2-core AMD EPYC); at 0.4 the sparse
+ * layer with the sparse products. `npm run bench:sparse` (batch 128, 784
+ * features, 70 units, 2-core AMD EPYC) measured the break-even against
+ * XNNPACK's dense products at a share of 0.48 to 0.54. At 0.4 the sparse
  * products were 15 to 23 % faster.
  */
 export const SPARSE_DENSITY_LIMIT = 0.4;
